@@ -1,0 +1,74 @@
+/**
+ * The `fieldflash` command line: dispatch, global flags, and the one place
+ * errors become a line on stderr and an exit code (DESIGN.md "CLI").
+ * @module
+ */
+import { FieldflashError } from '../core/errors.ts';
+import { getpubCommand, GETPUB_HELP } from './commands/getpub.ts';
+import { inspectCommand, INSPECT_HELP } from './commands/inspect.ts';
+import { keygenCommand, KEYGEN_HELP } from './commands/keygen.ts';
+import { signCommand, SIGN_HELP } from './commands/sign.ts';
+import { verifyCommand, VERIFY_HELP } from './commands/verify.ts';
+import type { CliContext } from './context.ts';
+import { EXIT, UsageError } from './errors.ts';
+
+type Command = (argv: string[], ctx: CliContext) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {
+  keygen: { run: keygenCommand, help: KEYGEN_HELP, summary: 'generate a signing key' },
+  getpub: { run: getpubCommand, help: GETPUB_HELP, summary: 'print the public key (PEM, raw, hash)' },
+  sign: { run: signCommand, help: SIGN_HELP, summary: 'make a signed MCUboot image (imgtool flags)' },
+  verify: { run: verifyCommand, help: VERIFY_HELP, summary: 'check an image against trusted keys' },
+  inspect: { run: inspectCommand, help: INSPECT_HELP, summary: "show an image's header, TLVs and trailer" },
+};
+
+export const VERSION = '0.1.0';
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)}${c.summary}`);
+  return `usage: fieldflash COMMAND [options]\n\ncommands:\n${lines.join('\n')}\n\nglobal options: --json, --debug, --help, --version\nrun \`fieldflash COMMAND --help\` for a command's options\n`;
+}
+
+export interface CliHost {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly subtle: CliContext['subtle'];
+}
+
+export async function main(argv: readonly string[], host: CliHost): Promise<number> {
+  const json = argv.includes('--json');
+  const debug = argv.includes('--debug');
+  const rest = argv.filter((a) => a !== '--json' && a !== '--debug');
+  const ctx: CliContext = { json, debug, ...host };
+  const [name, ...args] = rest;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    host.out(usage());
+    return name === undefined ? EXIT.failure : EXIT.ok;
+  }
+  if (name === '--version') {
+    host.out(`fieldflash ${VERSION}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    host.err(`fieldflash: unknown command "${name}"\n${usage()}`);
+    return EXIT.failure;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    host.out(command.help + '\n');
+    return EXIT.ok;
+  }
+  try {
+    return await command.run(args, ctx);
+  } catch (err) {
+    if (debug) host.err(`${(err as Error).stack ?? String(err)}\n`);
+    const message = err instanceof FieldflashError ? err.message : `unexpected error: ${(err as Error).message ?? String(err)}`;
+    if (json) {
+      const code = err instanceof FieldflashError ? err.code : 'internal';
+      host.out(JSON.stringify({ ok: false, error: { code, message } }, null, 2) + '\n');
+    }
+    host.err(`fieldflash ${name}: ${message}\n`);
+    if (err instanceof UsageError) host.err(`run \`fieldflash ${name} --help\` for usage\n`);
+    return EXIT.failure;
+  }
+}
