@@ -10,8 +10,8 @@ import { keyIdentity, type TrustedKey } from '../keys/trusted-key.ts';
 import { flagNames, ImageFlag } from './header.ts';
 import { digestRegion, DIGEST_SIZE } from './hasher.ts';
 import { readManifest, type ImageManifest, type SignedBy } from './manifest.ts';
-import { parseImage, type ParsedImage } from './parse.ts';
-import { checkSignature, KEY_TYPE_FOR_SIGNATURE, signatureTypeOf } from './signature.ts';
+import { parseImage, type ParsedImage, type TlvEntry } from './parse.ts';
+import { checkSignature, KEY_TYPE_FOR_SIGNATURE, signatureTypeOf, type SignatureCheck } from './signature.ts';
 import { HASH_TLV_FOR_ALG, TlvType, type HashAlg } from './tlv-types.ts';
 import { readTrailer } from './trailer.ts';
 import { formatVersion } from './version.ts';
@@ -55,13 +55,16 @@ export async function verifyImage(
     return d;
   };
   const requireSignature = options.requireSignature ?? trustedKeys.length > 0;
-  // Signature checks start now so RSA-PSS (which re-hashes the region inside
-  // WebCrypto) runs in parallel with our own digest; their verdict only counts
-  // if the hash checks pass, as in the bootloader.
-  const signatures = requireSignature
-    ? judgeSignatures(image, manifest, trustedKeys, { digestOf, primaryAlg: primary.alg, region, subtle: options.subtle })
-    : null;
-  signatures?.catch(() => undefined);
+  const check = memoizedChecks({ digestOf, primaryAlg: primary.alg, region, subtle: options.subtle, pure: manifest.pure });
+  if (requireSignature) {
+    // RSA-PSS re-hashes the region inside WebCrypto (off the main thread), so start
+    // it now to run beside our own digest; its result only counts if the hash
+    // checks below pass, as in the bootloader. Curve checks wait for the hash.
+    for (const signed of manifest.signatures) {
+      const key = namedKey(signed.key, trustedKeys);
+      if (key?.type.startsWith('rsa')) check(signed, key).catch(() => undefined);
+    }
+  }
 
   for (const { alg, entry } of manifest.hashes) {
     const name = entry.name;
@@ -86,8 +89,8 @@ export async function verifyImage(
   }
 
   let signature: SignatureInfo | null = null;
-  if (signatures) {
-    const judged = await signatures;
+  if (requireSignature) {
+    const judged = await judgeSignatures(image, manifest, trustedKeys, check);
     if ('reason' in judged) return judged;
     signature = judged;
   } else if (manifest.signatures[0]) {
@@ -121,6 +124,33 @@ interface SignatureContext {
   readonly primaryAlg: HashAlg;
   readonly region: Uint8Array;
   readonly subtle: SubtleLike | undefined;
+  readonly pure: boolean;
+}
+
+type Check = (signed: SignedBy, key: TrustedKey) => Promise<SignatureCheck>;
+
+/** checkSignature, computed at most once per (signature TLV, key). */
+function memoizedChecks(ctx: SignatureContext): Check {
+  const done = new Map<TlvEntry, Map<TrustedKey, Promise<SignatureCheck>>>();
+  return (signed, key) => {
+    let perKey = done.get(signed.signature);
+    if (!perKey) done.set(signed.signature, (perKey = new Map()));
+    let result = perKey.get(key);
+    if (!result) {
+      result = checkSignature({
+        tlvType: signed.signature.type,
+        signature: signed.signature.value,
+        key,
+        pure: ctx.pure,
+        region: ctx.region,
+        digest: ctx.digestOf(ctx.primaryAlg),
+        sha256: () => ctx.digestOf('sha256'),
+        subtle: ctx.subtle,
+      });
+      perKey.set(key, result);
+    }
+    return result;
+  };
 }
 
 /** The trusted key a KEYHASH or PUBKEY TLV names, if any (bootutil_find_key). */
@@ -135,24 +165,12 @@ async function judgeSignatures(
   image: ParsedImage,
   manifest: ImageManifest,
   keys: readonly TrustedKey[],
-  ctx: SignatureContext,
+  check: Check,
 ): Promise<SignatureInfo | ImageInvalid> {
   const version = formatVersion(image.header.version);
   if (manifest.signatures.length === 0) {
     return invalid('missing-signature', 'the image is not signed, but a signature by a trusted key is required', version);
   }
-  const check = (signed: SignedBy, key: TrustedKey) =>
-    checkSignature({
-      tlvType: signed.signature.type,
-      signature: signed.signature.value,
-      key,
-      pure: manifest.pure,
-      region: ctx.region,
-      digest: ctx.digestOf(ctx.primaryAlg),
-      sha256: () => ctx.digestOf('sha256'),
-      subtle: ctx.subtle,
-    });
-
   let accepted: SignatureInfo | null = null;
   const unnamed: SignedBy[] = [];
   for (const signed of manifest.signatures) {
