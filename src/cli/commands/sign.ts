@@ -216,7 +216,14 @@ export async function signCommand(argv: string[], ctx: CliContext): Promise<numb
     throw err;
   }
   // imgtool Image.load: a HEX input's base moves down by the header it gains.
-  if (baseAddress !== null && options.padHeader) baseAddress -= options.headerSize;
+  if (baseAddress !== null && options.padHeader) {
+    baseAddress -= options.headerSize;
+    if (baseAddress < 0) {
+      throw new UsageError(
+        `sign: ${infile} starts at 0x${(baseAddress + options.headerSize).toString(16)}, below the ${options.headerSize}-byte header --pad-header puts in front of it`,
+      );
+    }
+  }
 
   const signed = await signImage(payload, key, options, { subtle: ctx.subtle });
 
