@@ -31,7 +31,8 @@ export function parseCommandArgs(
     if (arg.startsWith('--') && pairOptions.includes(name)) {
       const a = argv[i + 1];
       const b = argv[i + 2];
-      if (a === undefined || b === undefined) throw new UsageError(`${command}: ${arg} needs two values`);
+      if (a === undefined || b === undefined)
+        throw new UsageError(`${command}: ${arg} needs two values`);
       args.push(`${arg}=${a}${PAIR}${b}`);
       i += 2;
     } else {
@@ -39,8 +40,13 @@ export function parseCommandArgs(
     }
   }
   try {
-    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
-    return { values: values as Parsed['values'], positionals };
+    const { values, positionals } = parseArgs({
+      args,
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values, positionals };
   } catch (err) {
     throw new UsageError(`${command}: ${(err as Error).message.replace(/\. To specify.*$/s, '')}`);
   }
@@ -73,7 +79,11 @@ export function str(v: Parsed['values'][string]): string | undefined {
 }
 
 export function strs(v: Parsed['values'][string]): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+  return Array.isArray(v)
+    ? v.filter((x): x is string => typeof x === 'string')
+    : typeof v === 'string'
+      ? [v]
+      : [];
 }
 
 export function flag(v: Parsed['values'][string]): boolean {

@@ -16,10 +16,22 @@ type Command = (argv: string[], ctx: CliContext) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string; summary: string }> = {
   keygen: { run: keygenCommand, help: KEYGEN_HELP, summary: 'generate a signing key' },
-  getpub: { run: getpubCommand, help: GETPUB_HELP, summary: 'print the public key (PEM, raw, hash)' },
-  sign: { run: signCommand, help: SIGN_HELP, summary: 'make a signed MCUboot image (imgtool flags)' },
+  getpub: {
+    run: getpubCommand,
+    help: GETPUB_HELP,
+    summary: 'print the public key (PEM, raw, hash)',
+  },
+  sign: {
+    run: signCommand,
+    help: SIGN_HELP,
+    summary: 'make a signed MCUboot image (imgtool flags)',
+  },
   verify: { run: verifyCommand, help: VERIFY_HELP, summary: 'check an image against trusted keys' },
-  inspect: { run: inspectCommand, help: INSPECT_HELP, summary: "show an image's header, TLVs and trailer" },
+  inspect: {
+    run: inspectCommand,
+    help: INSPECT_HELP,
+    summary: "show an image's header, TLVs and trailer",
+  },
 };
 
 export const VERSION = '0.1.0';
@@ -62,7 +74,10 @@ export async function main(argv: readonly string[], host: CliHost): Promise<numb
     return await command.run(args, ctx);
   } catch (err) {
     if (debug) host.err(`${(err as Error).stack ?? String(err)}\n`);
-    const message = err instanceof FieldflashError ? err.message : `unexpected error: ${(err as Error).message ?? String(err)}`;
+    const message =
+      err instanceof FieldflashError
+        ? err.message
+        : `unexpected error: ${(err as Error).message ?? String(err)}`;
     if (json) {
       const code = err instanceof FieldflashError ? err.code : 'internal';
       host.out(JSON.stringify({ ok: false, error: { code, message } }, null, 2) + '\n');

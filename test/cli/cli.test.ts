@@ -5,7 +5,14 @@
  * spawn the real binary.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,9 +23,20 @@ import { hasMcubootVectors, MCUBOOT_DIR } from '../helpers/shared.ts';
 const dir = mkdtempSync(join(tmpdir(), 'ff-cli-'));
 const p = (name: string) => join(dir, name);
 const payload = p('app.bin');
-writeFileSync(payload, Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 0xff));
+writeFileSync(
+  payload,
+  Uint8Array.from({ length: 5000 }, (_, i) => (i * 7) & 0xff),
+);
 
-const SIGN = ['--version', '1.4.2+7', '--header-size', '0x200', '--pad-header', '--slot-size', '0x20000'];
+const SIGN = [
+  '--version',
+  '1.4.2+7',
+  '--header-size',
+  '0x200',
+  '--pad-header',
+  '--slot-size',
+  '0x20000',
+];
 
 describe('keygen, getpub, sign, verify, inspect', () => {
   beforeAll(async () => {
@@ -38,25 +56,58 @@ describe('keygen, getpub, sign, verify, inspect', () => {
     expect((await runCli('keygen', '--type', 'ecdsa-p384', '-o', p('x.pem'))).code).toBe(2);
   });
 
-  it.each(['ed25519', 'ecdsa-p256', 'rsa-2048', 'rsa-3072'])('%s: getpub → sign → verify, human and --json', async (t) => {
-    const pub = await runCli('getpub', p(`${t}.pem`), '-o', p(`${t}.pub.pem`));
-    expect(pub.code).toBe(0);
-    expect(readFileSync(p(`${t}.pub.pem`), 'utf8')).toMatch(/^-----BEGIN PUBLIC KEY-----/);
-    const signed = await runCli('sign', '--key', p(`${t}.pem`), ...SIGN, '--security-counter', 'auto', payload, p(`${t}.signed.bin`));
-    expect(signed.code, signed.stderr).toBe(0);
-    expect(signed.stdout).toMatch(/version 1\.4\.2\+7, signed by/);
+  it.each(['ed25519', 'ecdsa-p256', 'rsa-2048', 'rsa-3072'])(
+    '%s: getpub → sign → verify, human and --json',
+    async (t) => {
+      const pub = await runCli('getpub', p(`${t}.pem`), '-o', p(`${t}.pub.pem`));
+      expect(pub.code).toBe(0);
+      expect(readFileSync(p(`${t}.pub.pem`), 'utf8')).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+      const signed = await runCli(
+        'sign',
+        '--key',
+        p(`${t}.pem`),
+        ...SIGN,
+        '--security-counter',
+        'auto',
+        payload,
+        p(`${t}.signed.bin`),
+      );
+      expect(signed.code, signed.stderr).toBe(0);
+      expect(signed.stdout).toMatch(/version 1\.4\.2\+7, signed by/);
 
-    const human = await runCli('verify', '--key', p(`${t}.pub.pem`), p(`${t}.signed.bin`));
-    expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/^valid: /);
-    const json = await runCli('verify', '--json', '--key', p(`${t}.pub.pem`), p(`${t}.signed.bin`));
-    const verdict = JSON.parse(json.stdout) as { ok: boolean; versionText: string; securityCounter: number };
-    expect(verdict).toMatchObject({ ok: true, versionText: '1.4.2+7', securityCounter: (1 << 24) + (4 << 16) + 2 });
-  });
+      const human = await runCli('verify', '--key', p(`${t}.pub.pem`), p(`${t}.signed.bin`));
+      expect(human.code).toBe(0);
+      expect(human.stdout).toMatch(/^valid: /);
+      const json = await runCli(
+        'verify',
+        '--json',
+        '--key',
+        p(`${t}.pub.pem`),
+        p(`${t}.signed.bin`),
+      );
+      const verdict = JSON.parse(json.stdout) as {
+        ok: boolean;
+        versionText: string;
+        securityCounter: number;
+      };
+      expect(verdict).toMatchObject({
+        ok: true,
+        versionText: '1.4.2+7',
+        securityCounter: (1 << 24) + (4 << 16) + 2,
+      });
+    },
+  );
 
   it('verify: several --key, a wrong key (exit 1 with the verdict), hash-only without keys', async () => {
     const img = p('ed25519.signed.bin');
-    const both = await runCli('verify', '-k', p('rsa-2048.pub.pem'), '-k', p('ed25519.pub.pem'), img);
+    const both = await runCli(
+      'verify',
+      '-k',
+      p('rsa-2048.pub.pem'),
+      '-k',
+      p('ed25519.pub.pem'),
+      img,
+    );
     expect(both.code).toBe(0);
     const wrong = await runCli('verify', '--json', '--key', p('ecdsa-p256.pub.pem'), img);
     expect(wrong.code).toBe(1);
@@ -83,7 +134,9 @@ describe('keygen, getpub, sign, verify, inspect', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/SEC_CNT/);
     expect(r.stdout).toMatch(/ECDSA_SIG/);
-    const j = JSON.parse((await runCli('inspect', '--json', p('ecdsa-p256.signed.bin'))).stdout) as {
+    const j = JSON.parse(
+      (await runCli('inspect', '--json', p('ecdsa-p256.signed.bin'))).stdout,
+    ) as {
       tlvs: { name: string; value: string }[];
       header: { versionText: string };
     };
@@ -95,10 +148,22 @@ describe('keygen, getpub, sign, verify, inspect', () => {
   });
 
   it('sign: Intel HEX output and input, padded and confirmed', async () => {
-    const r = await runCli('sign', '--key', p('ed25519.pem'), ...SIGN, '--confirm', '-x', '0x10000', payload, p('out.hex'));
+    const r = await runCli(
+      'sign',
+      '--key',
+      p('ed25519.pem'),
+      ...SIGN,
+      '--confirm',
+      '-x',
+      '0x10000',
+      payload,
+      p('out.hex'),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(p('out.hex'), 'utf8')).toMatch(/^:020000040001F9\n/);
-    const v = JSON.parse((await runCli('verify', '--json', '-k', p('ed25519.pub.pem'), p('out.hex'))).stdout) as { trailer: unknown };
+    const v = JSON.parse(
+      (await runCli('verify', '--json', '-k', p('ed25519.pub.pem'), p('out.hex'))).stdout,
+    ) as { trailer: unknown };
     expect(v.trailer).toEqual({ slotSize: 0x20000, magic: true, imageOk: 'set' });
     // A HEX input keeps its address: the header goes below it (imgtool Image.load).
     writeFileSync(p('in.hex'), ':0410000001020304E2\n:00000001FF\n'); // 4 bytes at 0x1000
@@ -115,18 +180,105 @@ describe('bad input: one clear line, the right exit code, nothing left behind', 
     ['no command', [], 2, /usage/],
     ['an unknown command', ['frobnicate'], 2, /unknown command "frobnicate"/],
     ['an unknown option', ['verify', '--nope', 'x.bin'], 2, /Unknown option '--nope'/],
-    ['a missing image file', ['verify', p('missing.bin')], 2, /missing\.bin: cannot read: no such file/],
+    [
+      'a missing image file',
+      ['verify', p('missing.bin')],
+      2,
+      /missing\.bin: cannot read: no such file/,
+    ],
     ['a directory as image', ['verify', dir], 2, /is a directory/],
-    ['a missing key file', ['verify', '--key', p('nokey.pem'), payload], 2, /nokey\.pem: cannot read: no such file/],
-    ['a key file that is not a key', ['verify', '--key', payload, payload], 2, /app\.bin: .*not a PEM or DER key/],
-    ['a public key for signing', ['sign', '--key', p('ed25519.pub.pem'), ...SIGN, payload, p('o1.bin')], 2, /public key; signing needs the private key/],
-    ['a bad version', ['sign', '--version', '1.2.x', '--header-size', '32', '--pad-header', '--slot-size', '0x1000', payload, p('o2.bin')], 2, /not a valid image version/],
-    ['a bad integer', ['sign', '--version', '1', '--header-size', '0x2g', '--slot-size', '1', payload, p('o3.bin')], 2, /not a valid integer/],
-    ['a missing required flag', ['sign', '--version', '1', payload, p('o4.bin')], 2, /--header-size is required/],
-    ['an image too big for the slot', ['sign', '--version', '1', '--header-size', '32', '--pad-header', '--slot-size', '0x1000', payload, p('o5.bin')], 2, /does not fit in the 0x1000-byte slot/],
-    ['input without header room', ['sign', '--version', '1', '--header-size', '32', '--slot-size', '0x10000', payload, p('o6.bin')], 2, /--pad-header/],
-    ['an imgtool option we do not support', ['sign', '--encrypt', 'k.pem', ...SIGN, payload, p('o7.bin')], 2, /--encrypt is not supported/],
-    ['HEX output without an address', ['sign', ...SIGN, payload, p('o8.hex')], 2, /needs --hex-addr/],
+    [
+      'a missing key file',
+      ['verify', '--key', p('nokey.pem'), payload],
+      2,
+      /nokey\.pem: cannot read: no such file/,
+    ],
+    [
+      'a key file that is not a key',
+      ['verify', '--key', payload, payload],
+      2,
+      /app\.bin: .*not a PEM or DER key/,
+    ],
+    [
+      'a public key for signing',
+      ['sign', '--key', p('ed25519.pub.pem'), ...SIGN, payload, p('o1.bin')],
+      2,
+      /public key; signing needs the private key/,
+    ],
+    [
+      'a bad version',
+      [
+        'sign',
+        '--version',
+        '1.2.x',
+        '--header-size',
+        '32',
+        '--pad-header',
+        '--slot-size',
+        '0x1000',
+        payload,
+        p('o2.bin'),
+      ],
+      2,
+      /not a valid image version/,
+    ],
+    [
+      'a bad integer',
+      ['sign', '--version', '1', '--header-size', '0x2g', '--slot-size', '1', payload, p('o3.bin')],
+      2,
+      /not a valid integer/,
+    ],
+    [
+      'a missing required flag',
+      ['sign', '--version', '1', payload, p('o4.bin')],
+      2,
+      /--header-size is required/,
+    ],
+    [
+      'an image too big for the slot',
+      [
+        'sign',
+        '--version',
+        '1',
+        '--header-size',
+        '32',
+        '--pad-header',
+        '--slot-size',
+        '0x1000',
+        payload,
+        p('o5.bin'),
+      ],
+      2,
+      /does not fit in the 0x1000-byte slot/,
+    ],
+    [
+      'input without header room',
+      [
+        'sign',
+        '--version',
+        '1',
+        '--header-size',
+        '32',
+        '--slot-size',
+        '0x10000',
+        payload,
+        p('o6.bin'),
+      ],
+      2,
+      /--pad-header/,
+    ],
+    [
+      'an imgtool option we do not support',
+      ['sign', '--encrypt', 'k.pem', ...SIGN, payload, p('o7.bin')],
+      2,
+      /--encrypt is not supported/,
+    ],
+    [
+      'HEX output without an address',
+      ['sign', ...SIGN, payload, p('o8.hex')],
+      2,
+      /needs --hex-addr/,
+    ],
     ['a broken HEX file', ['verify', p('bad.hex')], 2, /bad\.hex: not a valid Intel HEX file/],
   ];
   beforeAll(() => writeFileSync(p('bad.hex'), ':10000000ZZ\n'));
@@ -172,17 +324,33 @@ describe('the installed binary', () => {
     expect(existsSync(new URL('../../dist/cli/fieldflash.mjs', import.meta.url))).toBe(true);
   });
 
-  it.skipIf(!hasMcubootVectors)('verifies an imgtool vector with exit 0, and a tampered one with exit 1', async () => {
-    const ok = await exec('verify', '--key', join(MCUBOOT_DIR, 'keys/root-ec-p256.pub.pem'), join(MCUBOOT_DIR, 'valid/ecdsa-p256-pad-confirm.bin'));
-    expect(ok.code).toBe(0);
-    const bad = await exec('verify', '--json', '--key', join(MCUBOOT_DIR, 'keys/root-ec-p256.pub.pem'), join(MCUBOOT_DIR, 'invalid/body-byte-flip.bin'));
-    expect(bad.code).toBe(1);
-    expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, reason: 'bad-hash' });
-  });
+  it.skipIf(!hasMcubootVectors)(
+    'verifies an imgtool vector with exit 0, and a tampered one with exit 1',
+    async () => {
+      const ok = await exec(
+        'verify',
+        '--key',
+        join(MCUBOOT_DIR, 'keys/root-ec-p256.pub.pem'),
+        join(MCUBOOT_DIR, 'valid/ecdsa-p256-pad-confirm.bin'),
+      );
+      expect(ok.code).toBe(0);
+      const bad = await exec(
+        'verify',
+        '--json',
+        '--key',
+        join(MCUBOOT_DIR, 'keys/root-ec-p256.pub.pem'),
+        join(MCUBOOT_DIR, 'invalid/body-byte-flip.bin'),
+      );
+      expect(bad.code).toBe(1);
+      expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, reason: 'bad-hash' });
+    },
+  );
 
   it('prints one line and exits 2 for a missing file, without a stack trace', async () => {
     const r = await exec('verify', '/nonexistent/image.bin');
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual(['fieldflash verify: /nonexistent/image.bin: cannot read: no such file']);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'fieldflash verify: /nonexistent/image.bin: cannot read: no such file',
+    ]);
   });
 });

@@ -1,5 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { parsePrivateKey, trustKey, type KeyType, type PrivateKey, type TrustedKey } from '../../src/core/keys/index.ts';
+import {
+  parsePrivateKey,
+  trustKey,
+  type KeyType,
+  type PrivateKey,
+  type TrustedKey,
+} from '../../src/core/keys/index.ts';
 
 export interface TestKey {
   readonly type: KeyType;

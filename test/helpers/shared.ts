@@ -67,7 +67,10 @@ export interface McubootVector {
   };
   options: string;
   imgtool_dumpinfo?: {
-    tlv_area: { tlvs_prot: { type: number; data: string }[]; tlvs: { type: number; data: string }[] };
+    tlv_area: {
+      tlvs_prot: { type: number; data: string }[];
+      tlvs: { type: number; data: string }[];
+    };
     trailer: Record<string, unknown>;
   };
 }

@@ -29,7 +29,8 @@ export async function getpubCommand(argv: string[], ctx: CliContext): Promise<nu
   });
   const path = requireOne('getpub', positionals, 'key file');
   const encoding = str(values.encoding) ?? 'pem';
-  if (!['pem', 'raw', 'hash'].includes(encoding)) throw new UsageError('getpub: --encoding must be pem, raw or hash');
+  if (!['pem', 'raw', 'hash'].includes(encoding))
+    throw new UsageError('getpub: --encoding must be pem, raw or hash');
   const key = await loadTrustedKey(path);
   const pem = encodePem('PUBLIC KEY', key.spki);
   if (ctx.json) {
@@ -44,7 +45,12 @@ export async function getpubCommand(argv: string[], ctx: CliContext): Promise<nu
     return EXIT.ok;
   }
   const output = str(values.output);
-  const text = encoding === 'pem' ? pem : encoding === 'hash' ? key.fingerprint + '\n' : bytesToHex(key.embedded) + '\n';
+  const text =
+    encoding === 'pem'
+      ? pem
+      : encoding === 'hash'
+        ? key.fingerprint + '\n'
+        : bytesToHex(key.embedded) + '\n';
   if (output) await writeOutput(output, encoding === 'raw' ? key.embedded : text);
   else ctx.out(text);
   return EXIT.ok;

@@ -53,7 +53,11 @@ export async function keygenCommand(argv: string[], ctx: CliContext): Promise<nu
   const pem = generate(type as KeyType);
   const key = trustKey(parsePrivateKey(pem).publicKey, out);
   await writeOutput(out, pem, { mode: 0o600, exclusive: true });
-  if (ctx.json) printJson(ctx, { ok: true, type, file: out, keyId: key.keyId, fingerprint: key.fingerprint });
-  else ctx.out(`${out}: new ${type} key, key id ${key.keyId}, fingerprint SHA256:${key.fingerprint}\n`);
+  if (ctx.json)
+    printJson(ctx, { ok: true, type, file: out, keyId: key.keyId, fingerprint: key.fingerprint });
+  else
+    ctx.out(
+      `${out}: new ${type} key, key id ${key.keyId}, fingerprint SHA256:${key.fingerprint}\n`,
+    );
   return EXIT.ok;
 }

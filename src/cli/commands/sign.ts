@@ -20,7 +20,15 @@ import {
   type SignOptions,
 } from '../../core/image/index.ts';
 import { trustKey } from '../../core/keys/index.ts';
-import { flag, parseBasedInt, parseCommandArgs, splitPair, str, strs, type OptionSpec } from '../args.ts';
+import {
+  flag,
+  parseBasedInt,
+  parseCommandArgs,
+  splitPair,
+  str,
+  strs,
+  type OptionSpec,
+} from '../args.ts';
 import { printJson, type CliContext } from '../context.ts';
 import { EXIT, FileError, InFileError, UsageError } from '../errors.ts';
 import { readInput, writeOutput } from '../io.ts';
@@ -118,10 +126,16 @@ function rejectUnsupported(argv: readonly string[]): void {
   }
 }
 
-function choice<T extends string | number>(name: string, value: string | undefined, allowed: readonly T[], parse: (s: string) => T): T | undefined {
+function choice<T extends string | number>(
+  name: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  parse: (s: string) => T,
+): T | undefined {
   if (value === undefined) return undefined;
   const v = parse(value);
-  if (!allowed.includes(v)) throw new UsageError(`sign: --${name} must be one of ${allowed.join(', ')}, not ${value}`);
+  if (!allowed.includes(v))
+    throw new UsageError(`sign: --${name} must be one of ${allowed.join(', ')}, not ${value}`);
   return v;
 }
 
@@ -129,10 +143,15 @@ function choice<T extends string | number>(name: string, value: string | undefin
 function parseDependencies(text: string): Dependency[] {
   const ids = [...text.matchAll(/\((\d+)/g)].map((m) => Number(m[1]));
   const versions = [...text.matchAll(/,\s*([0-9.+]+)\)/g)].map((m) => m[1] ?? '');
-  if (ids.length === 0) throw new UsageError(`sign: --dependencies "${text}" is not of the form "(ID,VERSION), ..."`);
-  if (ids.length !== versions.length) throw new UsageError(`sign: --dependencies "${text}" has ${ids.length} images but ${versions.length} versions`);
+  if (ids.length === 0)
+    throw new UsageError(`sign: --dependencies "${text}" is not of the form "(ID,VERSION), ..."`);
+  if (ids.length !== versions.length)
+    throw new UsageError(
+      `sign: --dependencies "${text}" has ${ids.length} images but ${versions.length} versions`,
+    );
   return ids.map((imageId, i) => {
-    if (imageId > 255) throw new UsageError(`sign: dependency image id ${imageId} must be at most 255`);
+    if (imageId > 255)
+      throw new UsageError(`sign: dependency image id ${imageId} must be at most 255`);
     return { imageId, version: parseVersion(versions[i] ?? '') };
   });
 }
@@ -154,16 +173,23 @@ async function customTlvs(values: ReturnType<typeof parseCommandArgs>['values'])
   }
   for (const pair of strs(values['custom-tlv-file'])) {
     const [tag, path] = splitPair(pair);
-    out.push({ type: parseBasedInt(tag, 'sign: --custom-tlv-file tag'), value: await readInput(path) });
+    out.push({
+      type: parseBasedInt(tag, 'sign: --custom-tlv-file tag'),
+      value: await readInput(path),
+    });
   }
   return out;
 }
 
 export async function signCommand(argv: string[], ctx: CliContext): Promise<number> {
   rejectUnsupported(argv);
-  const { values, positionals } = parseCommandArgs('sign', argv, OPTIONS, ['custom-tlv', 'custom-tlv-file']);
+  const { values, positionals } = parseCommandArgs('sign', argv, OPTIONS, [
+    'custom-tlv',
+    'custom-tlv-file',
+  ]);
   const [infile, outfile, ...extra] = positionals;
-  if (!infile || !outfile || extra.length) throw new UsageError('sign: expected INFILE and OUTFILE');
+  if (!infile || !outfile || extra.length)
+    throw new UsageError('sign: expected INFILE and OUTFILE');
   const need = (name: string) => {
     const v = str(values[name]);
     if (v === undefined) throw new UsageError(`sign: --${name} is required`);
@@ -173,7 +199,8 @@ export async function signCommand(argv: string[], ctx: CliContext): Promise<numb
     const v = str(values[name]);
     return v === undefined ? undefined : parseBasedInt(v, `sign: --${name}`);
   };
-  if ((str(values.endian) ?? 'little') !== 'little') throw new UsageError('sign: only --endian little is supported');
+  if ((str(values.endian) ?? 'little') !== 'little')
+    throw new UsageError('sign: only --endian little is supported');
 
   const sc = str(values['security-counter']);
   const options: SignOptions = {
@@ -181,22 +208,53 @@ export async function signCommand(argv: string[], ctx: CliContext): Promise<numb
     headerSize: parseBasedInt(need('header-size'), 'sign: --header-size'),
     padHeader: flag(values['pad-header']),
     slotSize: parseBasedInt(need('slot-size'), 'sign: --slot-size'),
-    align: choice('align', str(values.align), [1, 2, 4, 8, 16, 32] as const, (s) => Number(s) as FlashAlign) ?? 1,
-    ...optional('maxAlign', choice('max-align', str(values['max-align']), [8, 16, 32] as const, (s) => Number(s) as 8)),
+    align:
+      choice(
+        'align',
+        str(values.align),
+        [1, 2, 4, 8, 16, 32] as const,
+        (s) => Number(s) as FlashAlign,
+      ) ?? 1,
+    ...optional(
+      'maxAlign',
+      choice('max-align', str(values['max-align']), [8, 16, 32] as const, (s) => Number(s) as 8),
+    ),
     ...optional('maxSectors', int('max-sectors')),
     pad: flag(values.pad),
     confirm: flag(values.confirm),
     test: flag(values.test),
     overwriteOnly: flag(values['overwrite-only']),
-    erasedVal: choice('erased-val', str(values['erased-val']), ['0', '0xff'] as const, (s) => s as '0') === '0' ? 0 : 0xff,
-    ...optional('securityCounter', sc === undefined ? undefined : sc.toLowerCase() === 'auto' ? 'auto' : parseBasedInt(sc, 'sign: --security-counter')),
-    dependencies: str(values.dependencies) === undefined ? [] : parseDependencies(str(values.dependencies) ?? ''),
+    erasedVal:
+      choice('erased-val', str(values['erased-val']), ['0', '0xff'] as const, (s) => s as '0') ===
+      '0'
+        ? 0
+        : 0xff,
+    ...optional(
+      'securityCounter',
+      sc === undefined
+        ? undefined
+        : sc.toLowerCase() === 'auto'
+          ? 'auto'
+          : parseBasedInt(sc, 'sign: --security-counter'),
+    ),
+    dependencies:
+      str(values.dependencies) === undefined
+        ? []
+        : parseDependencies(str(values.dependencies) ?? ''),
     customTlvs: await customTlvs(values),
     ...optional('loadAddr', int('load-addr')),
     ...optional('romFixed', int('rom-fixed')),
     nonBootable: flag(values['non-bootable']),
-    publicKeyFormat: choice('public-key-format', str(values['public-key-format']), ['hash', 'full'] as const, (s) => s as 'hash') ?? 'hash',
-    sha: choice('sha', str(values.sha), ['auto', '256', '384', '512'] as const, (s) => s as 'auto') ?? 'auto',
+    publicKeyFormat:
+      choice(
+        'public-key-format',
+        str(values['public-key-format']),
+        ['hash', 'full'] as const,
+        (s) => s as 'hash',
+      ) ?? 'hash',
+    sha:
+      choice('sha', str(values.sha), ['auto', '256', '384', '512'] as const, (s) => s as 'auto') ??
+      'auto',
     pure: flag(values.pure),
     padSig: flag(values['pad-sig']),
   };
@@ -206,7 +264,7 @@ export async function signCommand(argv: string[], ctx: CliContext): Promise<numb
 
   const input = await readInput(infile);
   let payload: Uint8Array;
-  let baseAddress: number | null = null;
+  let baseAddress: number | null;
   try {
     const file = readImageFile(input, /\.hex$/i.test(infile) ? 'ihex' : 'bin');
     payload = file.bytes;
@@ -228,13 +286,21 @@ export async function signCommand(argv: string[], ctx: CliContext): Promise<numb
   const signed = await signImage(payload, key, options, { subtle: ctx.subtle });
 
   // Never write an image we would refuse ourselves.
-  const check = await verifyImage(signed.image, key ? [trustKey(key.publicKey, keyPath ?? 'key')] : [], { subtle: ctx.subtle });
-  if (!check.ok) throw new Error(`internal error: the image just signed does not verify (${check.reason}: ${check.detail})`);
+  const check = await verifyImage(
+    signed.image,
+    key ? [trustKey(key.publicKey, keyPath ?? 'key')] : [],
+    { subtle: ctx.subtle },
+  );
+  if (!check.ok)
+    throw new Error(
+      `internal error: the image just signed does not verify (${check.reason}: ${check.detail})`,
+    );
 
   let output: Uint8Array | string;
   if (/\.hex$/i.test(outfile)) {
     const base = hexAddr ?? baseAddress;
-    if (base === null) throw new UsageError('sign: Intel HEX output needs --hex-addr (the input has no address)');
+    if (base === null)
+      throw new UsageError('sign: Intel HEX output needs --hex-addr (the input has no address)');
     output = formatIntelHex([
       [base, signed.image],
       ...signed.trailerWrites.map((w) => [base + w.offset, w.bytes] as const),
@@ -259,8 +325,12 @@ export async function signCommand(argv: string[], ctx: CliContext): Promise<numb
   };
   if (ctx.json) printJson(ctx, summary);
   else {
-    const who = check.signature?.signer ? `signed by ${check.signature.signer.name} (key id ${check.signature.signer.keyId})` : 'unsigned';
-    ctx.out(`${outfile}: version ${summary.version}, ${who}, ${signed.hashAlg.toUpperCase()} ${summary.hash}, ${signed.image.length} bytes\n`);
+    const who = check.signature?.signer
+      ? `signed by ${check.signature.signer.name} (key id ${check.signature.signer.keyId})`
+      : 'unsigned';
+    ctx.out(
+      `${outfile}: version ${summary.version}, ${who}, ${signed.hashAlg.toUpperCase()} ${summary.hash}, ${signed.image.length} bytes\n`,
+    );
   }
   return EXIT.ok;
 }
@@ -269,4 +339,3 @@ export async function signCommand(argv: string[], ctx: CliContext): Promise<numb
 function optional<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [name]: value }) as { [P in K]?: V };
 }
-

@@ -14,7 +14,11 @@ import { asBufferView, WEBCRYPTO_HASH, type SubtleLike } from './webcrypto.ts';
 
 const NOBLE = { sha256, sha384, sha512 } as const;
 
-export const DIGEST_SIZE: Readonly<Record<HashAlg, number>> = { sha256: 32, sha384: 48, sha512: 64 };
+export const DIGEST_SIZE: Readonly<Record<HashAlg, number>> = {
+  sha256: 32,
+  sha384: 48,
+  sha512: 64,
+};
 
 type IncrementalHash = ReturnType<(typeof NOBLE)[HashAlg]['create']>;
 

@@ -17,7 +17,10 @@ export interface ImageFile {
 }
 
 /** Throws HexFormatError for a malformed HEX file. */
-export function readImageFile(data: Uint8Array, format: ImageFileFormat | 'auto' = 'auto'): ImageFile {
+export function readImageFile(
+  data: Uint8Array,
+  format: ImageFileFormat | 'auto' = 'auto',
+): ImageFile {
   const isHex = format === 'ihex' || (format === 'auto' && looksLikeIntelHex(data));
   if (!isHex) return { format: 'bin', bytes: data, baseAddress: null };
   const { bytes, baseAddress } = parseIntelHex(data);

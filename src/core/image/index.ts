@@ -10,7 +10,14 @@ export { formatIntelHex, HexFormatError, parseIntelHex, type HexImage } from './
 export { readManifest, type ImageManifest } from './manifest.ts';
 export { parseImage, type ParsedImage, type TlvEntry } from './parse.ts';
 export { CryptoUnavailableError } from './signature.ts';
-export { padImage, signImage, SignOptionError, type FlashAlign, type SignedImage, type SignOptions } from './sign.ts';
+export {
+  padImage,
+  signImage,
+  SignOptionError,
+  type FlashAlign,
+  type SignedImage,
+  type SignOptions,
+} from './sign.ts';
 export * from './tlv-types.ts';
 export { readTrailer } from './trailer.ts';
 export * from './verdict.ts';

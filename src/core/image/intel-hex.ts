@@ -28,7 +28,11 @@ export const MAX_HEX_SPAN = 64 * 1024 * 1024;
 
 export function looksLikeIntelHex(data: Uint8Array): boolean {
   let i = 0;
-  while (i < data.length && (data[i] === 0x20 || data[i] === 0x0a || data[i] === 0x0d || data[i] === 0x09)) i++;
+  while (
+    i < data.length &&
+    (data[i] === 0x20 || data[i] === 0x0a || data[i] === 0x0d || data[i] === 0x09)
+  )
+    i++;
   return data[i] === 0x3a; // ':'
 }
 
@@ -46,7 +50,9 @@ export function parseIntelHex(data: Uint8Array): HexImage {
   const base = first[0];
   const span = last[0] + last[1].length - base;
   if (span > MAX_HEX_SPAN) {
-    throw new HexFormatError(`its data spans ${span} bytes (0x${base.toString(16)}…), more than an image slot can hold`);
+    throw new HexFormatError(
+      `its data spans ${span} bytes (0x${base.toString(16)}…), more than an image slot can hold`,
+    );
   }
   const bytes = new Uint8Array(span).fill(0xff);
   for (const [address, block] of blocks) bytes.set(block, address - base);
@@ -70,7 +76,7 @@ export function formatIntelHex(blocks: ReadonlyArray<readonly [number, Uint8Arra
   const lines: string[] = [];
   let segment = -1;
   for (const [address, bytes] of blocks) {
-    for (let pos = 0; pos < bytes.length; ) {
+    for (let pos = 0; pos < bytes.length;) {
       const cur = address + pos;
       if (needOffsetRecords && cur >>> 16 !== segment) {
         segment = cur >>> 16;
@@ -89,5 +95,11 @@ export function formatIntelHex(blocks: ReadonlyArray<readonly [number, Uint8Arra
 function record(offset: number, type: number, data: Uint8Array): string {
   const fields = [data.length, offset >>> 8, offset & 0xff, type, ...data];
   const checksum = -fields.reduce((a, b) => a + b, 0) & 0xff;
-  return ':' + [...fields, checksum].map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+  return (
+    ':' +
+    [...fields, checksum]
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('')
+      .toUpperCase()
+  );
 }

@@ -45,7 +45,10 @@ const hex4 = (n: number) => '0x' + n.toString(16).padStart(4, '0');
 
 export function parseImage(bytes: Uint8Array): ParseResult {
   if (bytes.length < 4) {
-    return invalid('truncated', `the file is ${bytes.length} bytes; an MCUboot image starts with a 32-byte header`);
+    return invalid(
+      'truncated',
+      `the file is ${bytes.length} bytes; an MCUboot image starts with a 32-byte header`,
+    );
   }
   const magic = readU32LE(bytes, 0);
   if (magic !== IMAGE_MAGIC) {
@@ -55,10 +58,16 @@ export function parseImage(bytes: Uint8Array): ParseResult {
         : magic === 0xffffffff
           ? 'erased flash (0xffffffff)'
           : `0x${magic.toString(16).padStart(8, '0')}`;
-    return invalid('bad-magic', `not an MCUboot image: the header magic is ${what}, expected 0x96f3b83d`);
+    return invalid(
+      'bad-magic',
+      `not an MCUboot image: the header magic is ${what}, expected 0x96f3b83d`,
+    );
   }
   if (bytes.length < IMAGE_HEADER_SIZE) {
-    return invalid('truncated', `the file is ${bytes.length} bytes and ends inside the 32-byte image header`);
+    return invalid(
+      'truncated',
+      `the file is ${bytes.length} bytes and ends inside the 32-byte image header`,
+    );
   }
   const header = decodeHeader(bytes);
   const version = formatVersion(header.version);
@@ -101,7 +110,11 @@ export function parseImage(bytes: Uint8Array): ParseResult {
     protectedInfoOffset = tlvOff;
     unprotOff = tlvOff + tot;
     if (unprotOff + TLV_INFO_SIZE > bytes.length) {
-      return invalid('truncated', `the file ends inside the protected TLV area (at ${bytes.length})`, version);
+      return invalid(
+        'truncated',
+        `the file ends inside the protected TLV area (at ${bytes.length})`,
+        version,
+      );
     }
   } else if (firstMagic === TLV_PROT_INFO_MAGIC) {
     return invalid(
@@ -123,10 +136,20 @@ export function parseImage(bytes: Uint8Array): ParseResult {
 
   const tlvs: TlvEntry[] = [];
   if (protectedInfoOffset !== null) {
-    const failure = walk(bytes, protectedInfoOffset + TLV_INFO_SIZE, unprotOff, true, tlvs, version);
+    const failure = walk(
+      bytes,
+      { start: protectedInfoOffset + TLV_INFO_SIZE, end: unprotOff, isProtected: true },
+      tlvs,
+      version,
+    );
     if (failure) return failure;
   }
-  const failure = walk(bytes, unprotOff + TLV_INFO_SIZE, tlvEnd, false, tlvs, version);
+  const failure = walk(
+    bytes,
+    { start: unprotOff + TLV_INFO_SIZE, end: tlvEnd, isProtected: false },
+    tlvs,
+    version,
+  );
   if (failure) return failure;
 
   return {
@@ -157,23 +180,33 @@ export function parseImage(bytes: Uint8Array): ParseResult {
  */
 function walk(
   bytes: Uint8Array,
-  start: number,
-  end: number,
-  isProtected: boolean,
+  { start, end, isProtected }: { start: number; end: number; isProtected: boolean },
   out: TlvEntry[],
   version: string,
 ): ImageInvalid | undefined {
   const area = isProtected ? 'protected TLV area' : 'TLV area';
   if (end < start) {
-    return invalid('bad-tlv', `the ${area} declares a size smaller than its own 4-byte header`, version);
+    return invalid(
+      'bad-tlv',
+      `the ${area} declares a size smaller than its own 4-byte header`,
+      version,
+    );
   }
   let off = start;
   while (off < end) {
     if (off + TLV_ENTRY_HEADER_SIZE > end) {
-      return invalid('bad-tlv', `the ${area} ends with ${end - off} stray bytes at offset ${off}`, version);
+      return invalid(
+        'bad-tlv',
+        `the ${area} ends with ${end - off} stray bytes at offset ${off}`,
+        version,
+      );
     }
     if (off + TLV_ENTRY_HEADER_SIZE > bytes.length) {
-      return invalid('truncated', `the file ends at ${bytes.length}, inside a TLV header of the ${area}`, version);
+      return invalid(
+        'truncated',
+        `the file ends at ${bytes.length}, inside a TLV header of the ${area}`,
+        version,
+      );
     }
     const type = readU16LE(bytes, off);
     const len = readU16LE(bytes, off + 2);
@@ -187,12 +220,18 @@ function walk(
       );
     }
     if (valueEnd > bytes.length) {
-      return invalid('truncated', `the file ends at ${bytes.length}, inside TLV ${name} (offset ${off})`, version);
+      return invalid(
+        'truncated',
+        `the file ends at ${bytes.length}, inside TLV ${name} (offset ${off})`,
+        version,
+      );
     }
     // MCUBOOT_USE_TLV_ALLOW_LIST: only hash, key, signature and encryption TLVs may sit
     // outside the hashed region; anything else there could be edited undetected.
     if (ALLOWED_UNPROTECTED_TLVS.has(type) === isProtected) {
-      const rule = isProtected ? 'must not be in the protected area' : 'must be in the protected area';
+      const rule = isProtected
+        ? 'must not be in the protected area'
+        : 'must be in the protected area';
       return invalid('bad-tlv', `TLV ${name} at offset ${off} ${rule}`, version);
     }
     out.push({

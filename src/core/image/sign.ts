@@ -98,41 +98,70 @@ export interface SignedImage {
 const HASHES = { sha256, sha384, sha512 } as const;
 
 /** imgtool `key_and_user_sha_to_alg_and_tlv`. */
-function hashAlgFor(key: PrivateKey | null, sha: SignOptions['sha'] = 'auto', pure = false): HashAlg {
+function hashAlgFor(
+  key: PrivateKey | null,
+  sha: SignOptions['sha'] = 'auto',
+  pure = false,
+): HashAlg {
   const bySha = { auto: 'sha256', '256': 'sha256', '384': 'sha384', '512': 'sha512' } as const;
   if (!key) return bySha[sha];
   if (pure) {
-    if (key.type !== 'ed25519') throw new SignOptionError('--pure', 'pure signatures are only defined for Ed25519 keys');
-    if (sha !== 'auto') throw new SignOptionError('--sha', 'pure signatures always use SHA-512; drop --sha');
+    if (key.type !== 'ed25519')
+      throw new SignOptionError('--pure', 'pure signatures are only defined for Ed25519 keys');
+    if (sha !== 'auto')
+      throw new SignOptionError('--sha', 'pure signatures always use SHA-512; drop --sha');
     return 'sha512';
   }
   const allowed: HashAlg[] = key.type === 'ed25519' ? ['sha256', 'sha512'] : ['sha256'];
-  const wanted = sha === 'auto' ? allowed[0] ?? 'sha256' : bySha[sha];
+  const wanted = sha === 'auto' ? (allowed[0] ?? 'sha256') : bySha[sha];
   if (!allowed.includes(wanted)) {
-    throw new SignOptionError('--sha', `a ${key.type} key cannot be used with --sha ${sha}; allowed: ${allowed.map((a) => a.slice(3)).join(', ')}`);
+    throw new SignOptionError(
+      '--sha',
+      `a ${key.type} key cannot be used with --sha ${sha}; allowed: ${allowed.map((a) => a.slice(3)).join(', ')}`,
+    );
   }
   return wanted;
 }
 
 function validate(options: SignOptions): void {
-  if (!Number.isInteger(options.headerSize) || options.headerSize < IMAGE_HEADER_SIZE || options.headerSize > 0xffff) {
-    throw new SignOptionError('--header-size', `the header size must be 32…65535 bytes, not ${options.headerSize}`);
+  if (
+    !Number.isInteger(options.headerSize) ||
+    options.headerSize < IMAGE_HEADER_SIZE ||
+    options.headerSize > 0xffff
+  ) {
+    throw new SignOptionError(
+      '--header-size',
+      `the header size must be 32…65535 bytes, not ${options.headerSize}`,
+    );
   }
   if (!Number.isInteger(options.slotSize) || options.slotSize < 0) {
-    throw new SignOptionError('--slot-size', `the slot size must be a whole number of bytes, not ${options.slotSize}`);
+    throw new SignOptionError(
+      '--slot-size',
+      `the slot size must be a whole number of bytes, not ${options.slotSize}`,
+    );
   }
   if (options.loadAddr && options.romFixed) {
-    throw new SignOptionError('--rom-fixed', 'an image cannot have both a RAM load address and a fixed ROM address');
+    throw new SignOptionError(
+      '--rom-fixed',
+      'an image cannot have both a RAM load address and a fixed ROM address',
+    );
   }
   const seen = new Set<number>();
   for (const { type } of options.customTlvs ?? []) {
     if (type < VENDOR_TLV_MIN || type > VENDOR_TLV_MAX) {
-      throw new SignOptionError('--custom-tlv', `custom TLV type 0x${type.toString(16)} is outside the vendor range 0x00a0…0xfffe`);
+      throw new SignOptionError(
+        '--custom-tlv',
+        `custom TLV type 0x${type.toString(16)} is outside the vendor range 0x00a0…0xfffe`,
+      );
     }
     if (Object.values(TlvType).includes(type as never)) {
-      throw new SignOptionError('--custom-tlv', `custom TLV 0x${type.toString(16)} conflicts with a predefined TLV`);
+      throw new SignOptionError(
+        '--custom-tlv',
+        `custom TLV 0x${type.toString(16)} conflicts with a predefined TLV`,
+      );
     }
-    if (seen.has(type)) throw new SignOptionError('--custom-tlv', `custom TLV 0x${type.toString(16)} is given twice`);
+    if (seen.has(type))
+      throw new SignOptionError('--custom-tlv', `custom TLV 0x${type.toString(16)} is given twice`);
     seen.add(type);
   }
 }
@@ -169,11 +198,16 @@ export async function signImage(
 
   // Protected TLVs, in imgtool's order: SEC_CNT, DEPENDENCY…, custom TLVs.
   const securityCounter =
-    options.securityCounter === 'auto' ? autoSecurityCounter(options.version) : options.securityCounter;
+    options.securityCounter === 'auto'
+      ? autoSecurityCounter(options.version)
+      : options.securityCounter;
   const protectedTlvs: TlvRecord[] = [];
   if (securityCounter !== undefined) {
     if (!Number.isInteger(securityCounter) || securityCounter < 0 || securityCounter > 0xffffffff) {
-      throw new SignOptionError('--security-counter', `the security counter must fit in 32 bits, not ${securityCounter}`);
+      throw new SignOptionError(
+        '--security-counter',
+        `the security counter must fit in 32 bits, not ${securityCounter}`,
+      );
     }
     protectedTlvs.push({ type: TlvType.SEC_CNT, value: u32(securityCounter) });
   }
@@ -232,7 +266,12 @@ export async function signImage(
   const align = options.align ?? 1;
   const maxAlign = options.maxAlign ?? Math.max(DEFAULT_MAX_ALIGN, align);
   const overwriteOnly = options.overwriteOnly ?? false;
-  const tsize = trailerSize({ align, maxAlign, maxSectors: options.maxSectors ?? DEFAULT_MAX_SECTORS, overwriteOnly });
+  const tsize = trailerSize({
+    align,
+    maxAlign,
+    maxSectors: options.maxSectors ?? DEFAULT_MAX_SECTORS,
+    overwriteOnly,
+  });
   if (options.slotSize > 0 && image.length + tsize > options.slotSize) {
     throw new SignOptionError(
       '--slot-size',
@@ -246,7 +285,10 @@ export async function signImage(
     if ((options.confirm || options.test) && !overwriteOnly) {
       const flag = new Uint8Array(maxAlign).fill(erasedVal);
       if (options.confirm) flag[0] = 0x01; // image_ok = BOOT_FLAG_SET
-      trailerWrites.push({ offset: options.slotSize - imageOkOffsetFromEnd(maxAlign), bytes: flag });
+      trailerWrites.push({
+        offset: options.slotSize - imageOkOffsetFromEnd(maxAlign),
+        bytes: flag,
+      });
     }
     trailerWrites.push({ offset: options.slotSize - magic.length, bytes: magic });
   }

@@ -96,11 +96,16 @@ export async function checkSignature(input: SignatureInput): Promise<SignatureCh
   const { signature, key } = input;
   const wanted = KEY_TYPE_FOR_SIGNATURE.get(input.tlvType);
   if (wanted !== key.type) {
-    return { valid: false, malformed: false, detail: `a ${wanted ?? 'unsupported'} signature cannot be checked with a ${key.type} key` };
+    return {
+      valid: false,
+      malformed: false,
+      detail: `a ${wanted ?? 'unsupported'} signature cannot be checked with a ${key.type} key`,
+    };
   }
   switch (key.type) {
     case 'ed25519': {
-      if (signature.length !== 64) return malformed(`an Ed25519 signature is 64 bytes, found ${signature.length}`);
+      if (signature.length !== 64)
+        return malformed(`an Ed25519 signature is 64 bytes, found ${signature.length}`);
       const message = input.pure ? input.region : await input.digest;
       return verdict(safe(() => ed25519.verify(signature, message, key.raw, ED25519_VERIFY)));
     }
@@ -113,15 +118,23 @@ export async function checkSignature(input: SignatureInput): Promise<SignatureCh
     case 'rsa-2048':
     case 'rsa-3072': {
       const size = key.type === 'rsa-2048' ? 256 : 384;
-      if (signature.length !== size) return malformed(`an ${key.type} signature is ${size} bytes, found ${signature.length}`);
+      if (signature.length !== size)
+        return malformed(`an ${key.type} signature is ${size} bytes, found ${signature.length}`);
       const subtle = input.subtle;
       if (!subtle) throw new CryptoUnavailableError('RSA-PSS verification');
       let imported = rsaKeys.get(key);
       if (!imported) {
-        imported = subtle.importKey('spki', asBufferView(key.spki), RSA_PSS_IMPORT, false, ['verify']);
+        imported = subtle.importKey('spki', asBufferView(key.spki), RSA_PSS_IMPORT, false, [
+          'verify',
+        ]);
         rsaKeys.set(key, imported);
       }
-      const ok = await subtle.verify(RSA_PSS_VERIFY, await imported, asBufferView(signature), asBufferView(input.region));
+      const ok = await subtle.verify(
+        RSA_PSS_VERIFY,
+        await imported,
+        asBufferView(signature),
+        asBufferView(input.region),
+      );
       return verdict(ok);
     }
   }
@@ -136,7 +149,9 @@ function safe(check: () => boolean): boolean {
 }
 
 function verdict(ok: boolean): SignatureCheck {
-  return ok ? { valid: true } : { valid: false, malformed: false, detail: 'the signature does not verify' };
+  return ok
+    ? { valid: true }
+    : { valid: false, malformed: false, detail: 'the signature does not verify' };
 }
 
 function malformed(detail: string): SignatureCheck {
@@ -191,9 +206,20 @@ export async function createSignature(
     case 'rsa-3072': {
       const subtle = input.subtle;
       if (!subtle) throw new CryptoUnavailableError('RSA-PSS signing');
-      const cryptoKey = await subtle.importKey('pkcs8', asBufferView(key.pkcs8), RSA_PSS_IMPORT, false, ['sign']);
-      const value = new Uint8Array(await subtle.sign(RSA_PSS_VERIFY, cryptoKey, asBufferView(input.region)));
-      return { tlvType: key.type === 'rsa-2048' ? TlvType.RSA2048_PSS : TlvType.RSA3072_PSS, value };
+      const cryptoKey = await subtle.importKey(
+        'pkcs8',
+        asBufferView(key.pkcs8),
+        RSA_PSS_IMPORT,
+        false,
+        ['sign'],
+      );
+      const value = new Uint8Array(
+        await subtle.sign(RSA_PSS_VERIFY, cryptoKey, asBufferView(input.region)),
+      );
+      return {
+        tlvType: key.type === 'rsa-2048' ? TlvType.RSA2048_PSS : TlvType.RSA3072_PSS,
+        value,
+      };
     }
   }
 }

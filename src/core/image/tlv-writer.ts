@@ -20,7 +20,10 @@ export class TlvTooLargeError extends FieldflashError {
 export function encodeTlvArea(magic: number, records: readonly TlvRecord[]): Uint8Array {
   if (records.length === 0) return new Uint8Array(0);
   const parts = records.map(({ type, value }) => {
-    if (value.length > 0xffff) throw new TlvTooLargeError(`TLV ${tlvTypeName(type)} is ${value.length} bytes; a TLV holds at most 65535`);
+    if (value.length > 0xffff)
+      throw new TlvTooLargeError(
+        `TLV ${tlvTypeName(type)} is ${value.length} bytes; a TLV holds at most 65535`,
+      );
     const head = new Uint8Array(TLV_ENTRY_HEADER_SIZE);
     writeU16LE(head, 0, type);
     writeU16LE(head, 2, value.length);
@@ -28,7 +31,10 @@ export function encodeTlvArea(magic: number, records: readonly TlvRecord[]): Uin
   });
   const body = concatBytes(...parts);
   const total = TLV_INFO_SIZE + body.length;
-  if (total > 0xffff) throw new TlvTooLargeError(`the TLV area would be ${total} bytes; its size field holds at most 65535`);
+  if (total > 0xffff)
+    throw new TlvTooLargeError(
+      `the TLV area would be ${total} bytes; its size field holds at most 65535`,
+    );
   const info = new Uint8Array(TLV_INFO_SIZE);
   writeU16LE(info, 0, magic);
   writeU16LE(info, 2, total);

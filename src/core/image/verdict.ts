@@ -42,7 +42,8 @@ export const INVALID_REASONS: readonly InvalidReason[] = [
   'unsupported',
 ];
 
-export type SignatureType = 'ed25519' | 'ed25519-pure' | 'ecdsa-p256' | 'rsa-2048-pss' | 'rsa-3072-pss';
+export type SignatureType =
+  'ed25519' | 'ed25519-pure' | 'ecdsa-p256' | 'rsa-2048-pss' | 'rsa-3072-pss';
 
 export interface TlvInfo {
   readonly type: number;

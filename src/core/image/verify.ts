@@ -11,7 +11,12 @@ import { flagNames, ImageFlag } from './header.ts';
 import { digestRegion, DIGEST_SIZE } from './hasher.ts';
 import { readManifest, type ImageManifest, type SignedBy } from './manifest.ts';
 import { parseImage, type ParsedImage, type TlvEntry } from './parse.ts';
-import { checkSignature, KEY_TYPE_FOR_SIGNATURE, signatureTypeOf, type SignatureCheck } from './signature.ts';
+import {
+  checkSignature,
+  KEY_TYPE_FOR_SIGNATURE,
+  signatureTypeOf,
+  type SignatureCheck,
+} from './signature.ts';
 import { HASH_TLV_FOR_ALG, TlvType, type HashAlg } from './tlv-types.ts';
 import { readTrailer } from './trailer.ts';
 import { formatVersion } from './version.ts';
@@ -45,7 +50,8 @@ export async function verifyImage(
   const version = formatVersion(image.header.version);
 
   const primary = manifest.hashes[0];
-  if (!primary) return invalid('missing-hash', 'the image has no SHA256/SHA384/SHA512 hash TLV', version);
+  if (!primary)
+    return invalid('missing-hash', 'the image has no SHA256/SHA384/SHA512 hash TLV', version);
 
   const region = bytes.subarray(0, image.hashedLength);
   const digests = new Map<HashAlg, Promise<Uint8Array>>();
@@ -55,7 +61,13 @@ export async function verifyImage(
     return d;
   };
   const requireSignature = options.requireSignature ?? trustedKeys.length > 0;
-  const check = memoizedChecks({ digestOf, primaryAlg: primary.alg, region, subtle: options.subtle, pure: manifest.pure });
+  const check = memoizedChecks({
+    digestOf,
+    primaryAlg: primary.alg,
+    region,
+    subtle: options.subtle,
+    pure: manifest.pure,
+  });
   if (requireSignature) {
     // RSA-PSS re-hashes the region inside WebCrypto (off the main thread), so start
     // it now to run beside our own digest; its result only counts if the hash
@@ -69,7 +81,11 @@ export async function verifyImage(
   for (const { alg, entry } of manifest.hashes) {
     const name = entry.name;
     if (entry.len !== DIGEST_SIZE[alg]) {
-      return invalid('bad-hash', `the ${name} TLV is ${entry.len} bytes; a ${name} digest is ${DIGEST_SIZE[alg]}`, version);
+      return invalid(
+        'bad-hash',
+        `the ${name} TLV is ${entry.len} bytes; a ${name} digest is ${DIGEST_SIZE[alg]}`,
+        version,
+      );
     }
     const computed = await digestOf(alg);
     if (!equalBytes(computed, entry.value)) {
@@ -134,7 +150,8 @@ function memoizedChecks(ctx: SignatureContext): Check {
   const done = new Map<TlvEntry, Map<TrustedKey, Promise<SignatureCheck>>>();
   return (signed, key) => {
     let perKey = done.get(signed.signature);
-    if (!perKey) done.set(signed.signature, (perKey = new Map()));
+    if (!perKey)
+      done.set(signed.signature, (perKey = new Map<TrustedKey, Promise<SignatureCheck>>()));
     let result = perKey.get(key);
     if (!result) {
       result = checkSignature({
@@ -169,7 +186,11 @@ async function judgeSignatures(
 ): Promise<SignatureInfo | ImageInvalid> {
   const version = formatVersion(image.header.version);
   if (manifest.signatures.length === 0) {
-    return invalid('missing-signature', 'the image is not signed, but a signature by a trusted key is required', version);
+    return invalid(
+      'missing-signature',
+      'the image is not signed, but a signature by a trusted key is required',
+      version,
+    );
   }
   let accepted: SignatureInfo | null = null;
   const unnamed: SignedBy[] = [];
@@ -191,7 +212,10 @@ async function judgeSignatures(
     accepted ??= {
       type,
       checked: true,
-      signer: { ...keyIdentity(key), matchedBy: signed.key?.type === TlvType.PUBKEY ? 'pubkey' : 'keyhash' },
+      signer: {
+        ...keyIdentity(key),
+        matchedBy: signed.key?.type === TlvType.PUBKEY ? 'pubkey' : 'keyhash',
+      },
     };
   }
   if (accepted) return accepted;
@@ -202,7 +226,9 @@ async function judgeSignatures(
     const wanted = KEY_TYPE_FOR_SIGNATURE.get(signed.signature.type);
     for (const key of keys.filter((k) => k.type === wanted)) {
       if ((await check(signed, key)).valid) {
-        const what = signed.key ? `its ${signed.key.name} TLV does not name that key` : 'no KEYHASH/PUBKEY TLV names its key';
+        const what = signed.key
+          ? `its ${signed.key.name} TLV does not name that key`
+          : 'no KEYHASH/PUBKEY TLV names its key';
         return invalid(
           'unknown-key',
           `the ${signed.signature.name} signature is by trusted key "${key.name}" (${key.keyId}), but ${what}, so MCUboot would skip it`,
@@ -216,7 +242,11 @@ async function judgeSignatures(
     ? `${first.key.type === TlvType.PUBKEY ? 'a key' : `the key with hash ${bytesToHex(first.key.value).slice(0, 16)}…`}`
     : 'an unnamed key';
   if (first && !first.key) {
-    return invalid('unknown-key', `the ${first.signature.name} signature has no KEYHASH/PUBKEY TLV naming its key`, version);
+    return invalid(
+      'unknown-key',
+      `the ${first.signature.name} signature has no KEYHASH/PUBKEY TLV naming its key`,
+      version,
+    );
   }
   const trusted = keys.map((k) => `"${k.name}" (${k.keyId})`).join(', ') || 'none';
   return invalid(

@@ -15,7 +15,10 @@ export interface ImageVersion {
 
 export class VersionFormatError extends FieldflashError {
   readonly code = 'bad-version';
-  constructor(readonly text: string, why: string) {
+  constructor(
+    readonly text: string,
+    why: string,
+  ) {
     super(`"${text}" is not a valid image version: ${why}`);
   }
 }
@@ -26,7 +29,8 @@ const LIMITS = { major: 0xff, minor: 0xff, revision: 0xffff, build: 0xffffffff }
 
 export function parseVersion(text: string): ImageVersion {
   const m = VERSION_RE.exec(text.trim());
-  if (!m) throw new VersionFormatError(text, 'expected major.minor.revision+build, later parts optional');
+  if (!m)
+    throw new VersionFormatError(text, 'expected major.minor.revision+build, later parts optional');
   const version = {
     major: Number(m[1]),
     minor: Number(m[2] ?? 0),

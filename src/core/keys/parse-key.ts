@@ -8,7 +8,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
-import { bytesToHex, concatBytes, hexToBytes } from '../bytes.ts';
+import { bytesToHex, concatBytes, hexToBytes, latin1String } from '../bytes.ts';
 import {
   bitStringBytes,
   children,
@@ -22,7 +22,6 @@ import {
 } from './der.ts';
 import { KeyFormatError, type PrivateKey, type PublicKey } from './key-types.ts';
 import { decodePem, looksLikePem } from './pem.ts';
-import { latin1String } from '../bytes.ts';
 
 // Object identifiers, as DER value bytes (hex).
 const OID = {
@@ -76,7 +75,11 @@ function rsaPublic(pkcs1: Uint8Array): PublicKey {
       `RSA-${bits} keys are not supported; MCUboot signs with RSA-2048 or RSA-3072`,
     );
   }
-  const spki = encodeDer(DerTag.SEQUENCE, RSA_ALGORITHM_ID, encodeDer(DerTag.BIT_STRING, new Uint8Array([0]), pkcs1));
+  const spki = encodeDer(
+    DerTag.SEQUENCE,
+    RSA_ALGORITHM_ID,
+    encodeDer(DerTag.BIT_STRING, new Uint8Array([0]), pkcs1),
+  );
   return {
     type: bits === 2048 ? 'rsa-2048' : 'rsa-3072',
     raw: Uint8Array.from(modulus),
@@ -102,7 +105,8 @@ function unsupportedAlgorithm(oid: string): KeyFormatError {
 
 function publicFromSpki(spki: Uint8Array): PublicKey {
   const [algorithm, keyBits, ...rest] = children(readOnly(spki, DerTag.SEQUENCE));
-  if (!algorithm || !keyBits || rest.length) throw new DerError('SubjectPublicKeyInfo has the wrong shape');
+  if (!algorithm || !keyBits || rest.length)
+    throw new DerError('SubjectPublicKeyInfo has the wrong shape');
   const [alg, params] = children(expectTag(algorithm, DerTag.SEQUENCE));
   const oid = oidHex(alg);
   const key = bitStringBytes(keyBits);
@@ -200,7 +204,10 @@ function parseDerBlock(label: string | undefined, der: Uint8Array): Parsed {
           'the private key is password-protected; export it without a password (e.g. `openssl pkey -in KEY -out PLAIN.pem`)',
         );
       }
-      throw new KeyFormatError('not-a-key', `a "${label}" PEM block is not a key fieldflash can use`);
+      throw new KeyFormatError(
+        'not-a-key',
+        `a "${label}" PEM block is not a key fieldflash can use`,
+      );
   }
   // Bare DER: try each container in turn; the first that parses wins.
   const attempts: Array<() => Parsed> = [
@@ -218,7 +225,10 @@ function parseDerBlock(label: string | undefined, der: Uint8Array): Parsed {
       if (e instanceof KeyFormatError && e.problem === 'unsupported') firstUnsupported ??= e;
     }
   }
-  throw firstUnsupported ?? new KeyFormatError('not-a-key', 'the DER data is not a key in a known format');
+  throw (
+    firstUnsupported ??
+    new KeyFormatError('not-a-key', 'the DER data is not a key in a known format')
+  );
 }
 
 function parseAny(input: Uint8Array | string): Parsed {
@@ -234,14 +244,22 @@ function parseAny(input: Uint8Array | string): Parsed {
     if (bytes === null) throw new KeyFormatError('not-a-key', 'empty key');
     // Raw public keys, as `imgtool getpub -e raw`-style tools and keys.json carry them.
     if (bytes.length === 32) return { kind: 'public', key: ed25519Public(bytes) };
-    if ((bytes.length === 65 && bytes[0] === 4) || (bytes.length === 33 && (bytes[0] === 2 || bytes[0] === 3))) {
+    if (
+      (bytes.length === 65 && bytes[0] === 4) ||
+      (bytes.length === 33 && (bytes[0] === 2 || bytes[0] === 3))
+    ) {
       return { kind: 'public', key: p256Public(bytes) };
     }
     if (bytes[0] === DerTag.SEQUENCE) return parseDerBlock(undefined, bytes);
-    throw new KeyFormatError('not-a-key', 'not a PEM or DER key, nor a raw Ed25519 or P-256 public key');
+    throw new KeyFormatError(
+      'not-a-key',
+      'not a PEM or DER key, nor a raw Ed25519 or P-256 public key',
+    );
   } catch (e) {
     if (e instanceof KeyFormatError) throw e;
-    throw new KeyFormatError('malformed', `the key is malformed: ${(e as Error).message}`, { cause: e });
+    throw new KeyFormatError('malformed', `the key is malformed: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 

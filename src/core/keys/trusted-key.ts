@@ -17,7 +17,11 @@ export interface TrustedKey extends PublicKey {
   /** SHA-256 of the embedded key bytes, hex: equals the KEYHASH of images it signs. */
   readonly fingerprint: string;
   /** KEYHASH values this key matches, per image hash algorithm (research/protocols.md §1.5). */
-  readonly keyHashes: { readonly sha256: Uint8Array; readonly sha384: Uint8Array; readonly sha512: Uint8Array };
+  readonly keyHashes: {
+    readonly sha256: Uint8Array;
+    readonly sha384: Uint8Array;
+    readonly sha512: Uint8Array;
+  };
 }
 
 export function trustKey(key: PublicKey, name: string): TrustedKey {

@@ -36,7 +36,10 @@ async function sampleImage(bodySize: number, headerSize = 64): Promise<Uint8Arra
 
 function region(image: Uint8Array): Uint8Array {
   const view = new DataView(image.buffer, image.byteOffset);
-  return image.subarray(0, view.getUint16(8, true) + view.getUint32(12, true) + view.getUint16(10, true));
+  return image.subarray(
+    0,
+    view.getUint16(8, true) + view.getUint32(12, true) + view.getUint16(10, true),
+  );
 }
 
 function feed(alg: HashAlg, chunks: Uint8Array[]): Uint8Array {
@@ -56,7 +59,9 @@ describe('ImageHasher', () => {
     const image = await sampleImage(700);
     const expected = sha256(region(image));
     for (let i = 0; i <= image.length; i++) {
-      expect(feed('sha256', [image.subarray(0, i), image.subarray(i)]), `split at ${i}`).toEqual(expected);
+      expect(feed('sha256', [image.subarray(0, i), image.subarray(i)]), `split at ${i}`).toEqual(
+        expected,
+      );
     }
   });
 
@@ -67,7 +72,13 @@ describe('ImageHasher', () => {
       for (let j = i; j <= image.length; j++) {
         const views = [image.subarray(0, i), image.subarray(i, j), image.subarray(j)];
         expect(feed('sha256', views), `split at ${i},${j}`).toEqual(expected);
-        expect(feed('sha256', views.map((v) => v.slice())), `copied, split at ${i},${j}`).toEqual(expected);
+        expect(
+          feed(
+            'sha256',
+            views.map((v) => v.slice()),
+          ),
+          `copied, split at ${i},${j}`,
+        ).toEqual(expected);
       }
     }
   });
@@ -109,7 +120,9 @@ describe('ImageHasher', () => {
     expect(h.regionLength).toBeUndefined();
     expect(() => h.digest()).toThrow(RangeError);
     h.update(header.subarray(31));
-    expect(h.regionLength).toBe(hashedRegionLength({ hdrSize: 32, imgSize: 100, protectTlvSize: 0 } as never));
+    expect(h.regionLength).toBe(
+      hashedRegionLength({ hdrSize: 32, imgSize: 100, protectTlvSize: 0 } as never),
+    );
     h.update(new Uint8Array(99));
     expect(h.complete).toBe(false);
     h.update(new Uint8Array(50));
@@ -122,7 +135,9 @@ describe('digestRegion', () => {
   it('WebCrypto and @noble/hashes agree for every algorithm', async () => {
     const data = Uint8Array.from({ length: 100_003 }, (_, i) => i & 0xff);
     for (const alg of ALGS) {
-      expect(await digestRegion(alg, data, subtle)).toEqual(await digestRegion(alg, data, undefined));
+      expect(await digestRegion(alg, data, subtle)).toEqual(
+        await digestRegion(alg, data, undefined),
+      );
     }
   });
 });

@@ -21,7 +21,9 @@ function ourArgs(options: string, outFile: string): string[] {
   const args = words.slice(2);
   // The last two words are INFILE and OUTFILE; keys are relative to the vectors folder too.
   const input = join(MCUBOOT_DIR, args[args.length - 2] ?? '');
-  const rewritten = args.slice(0, -2).map((a, i, all) => (all[i - 1] === '--key' ? join(MCUBOOT_DIR, a) : a));
+  const rewritten = args
+    .slice(0, -2)
+    .map((a, i, all) => (all[i - 1] === '--key' ? join(MCUBOOT_DIR, a) : a));
   return ['sign', ...rewritten, input, outFile];
 }
 
@@ -49,16 +51,26 @@ describe.skipIf(!hasMcubootVectors)('fieldflash sign reproduces imgtool sign', (
     if (!a.ok || !b.ok) throw new Error('both images must parse');
     // Header, body and protected TLVs (the whole signed region) are identical.
     expect(a.image.hashedLength).toBe(b.image.hashedLength);
-    expect(Buffer.compare(a.image.bytes.subarray(0, a.image.hashedLength), b.image.bytes.subarray(0, b.image.hashedLength))).toBe(0);
+    expect(
+      Buffer.compare(
+        a.image.bytes.subarray(0, a.image.hashedLength),
+        b.image.bytes.subarray(0, b.image.hashedLength),
+      ),
+    ).toBe(0);
     // Same TLVs in the same order; equal values except the (randomised) signature.
     expect(a.image.tlvs.map((t) => t.type)).toEqual(b.image.tlvs.map((t) => t.type));
     a.image.tlvs.forEach((t, i) => {
       const u = b.image.tlvs[i];
-      if (!SIGNATURE_TLVS.has(t.type)) expect(Buffer.compare(t.value, u?.value ?? new Uint8Array())).toBe(0);
-      else expect(t.len).toBe(v.sig_type === 'ECDSA256_SHA256' && !v.options.includes('--pad-sig') ? t.len : u?.len);
+      if (!SIGNATURE_TLVS.has(t.type))
+        expect(Buffer.compare(t.value, u?.value ?? new Uint8Array())).toBe(0);
+      else
+        expect(t.len).toBe(
+          v.sig_type === 'ECDSA256_SHA256' && !v.options.includes('--pad-sig') ? t.len : u?.len,
+        );
     });
     // Same size (an unpadded ECDSA DER signature is 70-72 bytes, so ±2) and, padded, the same trailer.
-    const variableDer = v.sig_type === 'ECDSA256_SHA256' && !v.padded_to_slot && !v.options.includes('--pad-sig');
+    const variableDer =
+      v.sig_type === 'ECDSA256_SHA256' && !v.padded_to_slot && !v.options.includes('--pad-sig');
     expect(Math.abs(ours.length - theirs.length)).toBeLessThanOrEqual(variableDer ? 2 : 0);
     if (v.padded_to_slot) {
       const from = Math.max(a.image.layout.tlvEnd, b.image.layout.tlvEnd);

@@ -44,15 +44,24 @@ function build({ prot = [], unprot, flags = 0, hdrSize = 32 }: Build): Uint8Arra
     version: { major: 1, minor: 2, revision: 3, build: 0 },
   });
   const region = new Uint8Array([...header, ...new Uint8Array(hdrSize - 32), ...body, ...protArea]);
-  return new Uint8Array([...region, ...encodeTlvArea(TLV_INFO_MAGIC, unprot(region, sha256(region)))]);
+  return new Uint8Array([
+    ...region,
+    ...encodeTlvArea(TLV_INFO_MAGIC, unprot(region, sha256(region))),
+  ]);
 }
 
 const ed = testKey('ed25519');
 const other = testKey('ecdsa-p256');
 const edSeed = ed.private.type === 'ed25519' ? ed.private.seed : new Uint8Array();
 const hashTlv = (d: Uint8Array): TlvRecord => ({ type: TlvType.SHA256, value: d });
-const keyHash = (k = ed): TlvRecord => ({ type: TlvType.KEYHASH, value: k.trusted.keyHashes.sha256 });
-const edSig = (d: Uint8Array): TlvRecord => ({ type: TlvType.ED25519, value: ed25519.sign(d, edSeed) });
+const keyHash = (k = ed): TlvRecord => ({
+  type: TlvType.KEYHASH,
+  value: k.trusted.keyHashes.sha256,
+});
+const edSig = (d: Uint8Array): TlvRecord => ({
+  type: TlvType.ED25519,
+  value: ed25519.sign(d, edSeed),
+});
 const u32 = (n: number) => Uint8Array.of(n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24);
 
 async function verdict(bytes: Uint8Array, keys = [ed.trusted]): Promise<ImageVerdict> {
@@ -65,43 +74,88 @@ const reason = async (bytes: Uint8Array, keys = [ed.trusted]) => {
 
 describe('verifyImage rules', () => {
   it('a well-formed hand-built image is valid (the builder is right)', async () => {
-    const img = build({ prot: [{ type: TlvType.SEC_CNT, value: u32(9) }], unprot: (_, d) => [hashTlv(d), keyHash(), edSig(d)] });
+    const img = build({
+      prot: [{ type: TlvType.SEC_CNT, value: u32(9) }],
+      unprot: (_, d) => [hashTlv(d), keyHash(), edSig(d)],
+    });
     const v = await verdict(img);
     expect(v.ok && v.securityCounter).toBe(9);
   });
 
   it('refuses TLVs outside the allow list in the unprotected area, and key/hash TLVs in the protected one', async () => {
-    const secCntUnprotected = build({ unprot: (_, d) => [hashTlv(d), { type: TlvType.SEC_CNT, value: u32(1) }, keyHash(), edSig(d)] });
+    const secCntUnprotected = build({
+      unprot: (_, d) => [hashTlv(d), { type: TlvType.SEC_CNT, value: u32(1) }, keyHash(), edSig(d)],
+    });
     expect(await reason(secCntUnprotected)).toBe('bad-tlv');
-    const vendorUnprotected = build({ unprot: (_, d) => [hashTlv(d), { type: 0xa0, value: u32(1) }] });
+    const vendorUnprotected = build({
+      unprot: (_, d) => [hashTlv(d), { type: 0xa0, value: u32(1) }],
+    });
     expect(await reason(vendorUnprotected, [])).toBe('bad-tlv');
     const keyHashProtected = build({ prot: [keyHash()], unprot: (_, d) => [hashTlv(d), edSig(d)] });
     expect(await reason(keyHashProtected)).toBe('bad-tlv');
   });
 
   it('checks field sizes: SEC_CNT, DEPENDENCY, SIG_PURE, hash and signature lengths', async () => {
-    const sized = (prot: TlvRecord[]) => build({ prot, unprot: (_, d) => [hashTlv(d), keyHash(), edSig(d)] });
-    expect(await reason(sized([{ type: TlvType.SEC_CNT, value: new Uint8Array(3) }]))).toBe('bad-tlv');
-    expect(await reason(sized([{ type: TlvType.SEC_CNT, value: u32(1) }, { type: TlvType.SEC_CNT, value: u32(2) }]))).toBe('bad-tlv');
-    expect(await reason(sized([{ type: TlvType.DEPENDENCY, value: new Uint8Array(8) }]))).toBe('bad-tlv');
-    const badPure = build({ unprot: (_, d) => [hashTlv(d), { type: TlvType.SIG_PURE, value: Uint8Array.of(0) }, keyHash(), edSig(d)] });
+    const sized = (prot: TlvRecord[]) =>
+      build({ prot, unprot: (_, d) => [hashTlv(d), keyHash(), edSig(d)] });
+    expect(await reason(sized([{ type: TlvType.SEC_CNT, value: new Uint8Array(3) }]))).toBe(
+      'bad-tlv',
+    );
+    expect(
+      await reason(
+        sized([
+          { type: TlvType.SEC_CNT, value: u32(1) },
+          { type: TlvType.SEC_CNT, value: u32(2) },
+        ]),
+      ),
+    ).toBe('bad-tlv');
+    expect(await reason(sized([{ type: TlvType.DEPENDENCY, value: new Uint8Array(8) }]))).toBe(
+      'bad-tlv',
+    );
+    const badPure = build({
+      unprot: (_, d) => [
+        hashTlv(d),
+        { type: TlvType.SIG_PURE, value: Uint8Array.of(0) },
+        keyHash(),
+        edSig(d),
+      ],
+    });
     expect(await reason(badPure)).toBe('bad-tlv');
     const shortHash = build({ unprot: (_, d) => [hashTlv(d.subarray(0, 31))] });
     expect(await reason(shortHash, [])).toBe('bad-hash');
-    const shortSig = build({ unprot: (_, d) => [hashTlv(d), keyHash(), { type: TlvType.ED25519, value: new Uint8Array(63) }] });
+    const shortSig = build({
+      unprot: (_, d) => [
+        hashTlv(d),
+        keyHash(),
+        { type: TlvType.ED25519, value: new Uint8Array(63) },
+      ],
+    });
     expect(await reason(shortSig)).toBe('bad-signature');
   });
 
   it('checks every hash TLV present', async () => {
     const both = (good: boolean) =>
-      build({ unprot: (r, d) => [hashTlv(d), { type: TlvType.SHA512, value: good ? sha512(r) : new Uint8Array(64) }, keyHash(), edSig(d)] });
+      build({
+        unprot: (r, d) => [
+          hashTlv(d),
+          { type: TlvType.SHA512, value: good ? sha512(r) : new Uint8Array(64) },
+          keyHash(),
+          edSig(d),
+        ],
+      });
     expect(await reason(both(true))).toBe('valid');
     expect(await reason(both(false))).toBe('bad-hash');
   });
 
   it('accepts an image with a trusted valid signature beside an untrusted one', async () => {
     const img = build({
-      unprot: (_, d) => [hashTlv(d), keyHash(other), { type: TlvType.ECDSA_SIG, value: new Uint8Array(70).fill(0x30) }, keyHash(), edSig(d)],
+      unprot: (_, d) => [
+        hashTlv(d),
+        keyHash(other),
+        { type: TlvType.ECDSA_SIG, value: new Uint8Array(70).fill(0x30) },
+        keyHash(),
+        edSig(d),
+      ],
     });
     const v = await verdict(img);
     expect(v.ok && v.signature?.signer?.name).toBe(ed.trusted.name);
@@ -109,22 +163,38 @@ describe('verifyImage rules', () => {
 
   it('refuses an image where a trusted key signature fails, even beside a valid one', async () => {
     const img = build({
-      unprot: (_, d) => [hashTlv(d), keyHash(), edSig(d), keyHash(), { type: TlvType.ED25519, value: new Uint8Array(64) }],
+      unprot: (_, d) => [
+        hashTlv(d),
+        keyHash(),
+        edSig(d),
+        keyHash(),
+        { type: TlvType.ED25519, value: new Uint8Array(64) },
+      ],
     });
     expect(await reason(img)).toBe('bad-signature');
   });
 
   it('a signature no key TLV names is unknown-key; one by an untrusted key is wrong-key', async () => {
     expect(await reason(build({ unprot: (_, d) => [hashTlv(d), edSig(d)] }))).toBe('unknown-key');
-    expect(await reason(build({ unprot: (_, d) => [hashTlv(d), keyHash(), edSig(d)] }), [testKey('rsa-2048').trusted])).toBe('wrong-key');
+    expect(
+      await reason(build({ unprot: (_, d) => [hashTlv(d), keyHash(), edSig(d)] }), [
+        testKey('rsa-2048').trusted,
+      ]),
+    ).toBe('wrong-key');
     expect(await reason(build({ unprot: (_, d) => [hashTlv(d)] }))).toBe('missing-signature');
   });
 
   it('an encrypted body is "unsupported", but a --clear image with the flag verifies', async () => {
-    const clear = build({ flags: ImageFlag.ENCRYPTED_AES128, unprot: (_, d) => [hashTlv(d), keyHash(), edSig(d)] });
+    const clear = build({
+      flags: ImageFlag.ENCRYPTED_AES128,
+      unprot: (_, d) => [hashTlv(d), keyHash(), edSig(d)],
+    });
     const v = await verdict(clear);
     expect(v.ok && v.flagNames).toEqual(['ENCRYPTED_AES128']);
-    const encrypted = build({ flags: ImageFlag.ENCRYPTED_AES256, unprot: () => [hashTlv(new Uint8Array(32))] });
+    const encrypted = build({
+      flags: ImageFlag.ENCRYPTED_AES256,
+      unprot: () => [hashTlv(new Uint8Array(32))],
+    });
     expect(await reason(encrypted, [])).toBe('unsupported');
   });
 
@@ -142,14 +212,23 @@ describe('verifyImage rules', () => {
   });
 
   it('a protected area the header does not declare is bad-tlv', async () => {
-    const img = build({ prot: [{ type: TlvType.SEC_CNT, value: u32(1) }], unprot: (_, d) => [hashTlv(d)] });
+    const img = build({
+      prot: [{ type: TlvType.SEC_CNT, value: u32(1) }],
+      unprot: (_, d) => [hashTlv(d)],
+    });
     img[10] = 0; // ih_protect_tlv_size = 0
     img[11] = 0;
     expect(await reason(img, [])).toBe('bad-tlv');
   });
 
   it('with keys but requireSignature: false, only the hash is checked', async () => {
-    const img = build({ unprot: (_, d) => [hashTlv(d), keyHash(), { type: TlvType.ED25519, value: new Uint8Array(64) }] });
+    const img = build({
+      unprot: (_, d) => [
+        hashTlv(d),
+        keyHash(),
+        { type: TlvType.ED25519, value: new Uint8Array(64) },
+      ],
+    });
     const v = await verifyImage(img, [ed.trusted], { subtle, requireSignature: false });
     expect(v.ok && v.signature).toEqual({ type: 'ed25519', checked: false, signer: null });
   });
@@ -158,7 +237,17 @@ describe('verifyImage rules', () => {
     const img = build({ unprot: (_, d) => [hashTlv(d), keyHash(), edSig(d)] });
     expect((await verifyImage(img, [ed.trusted])).ok).toBe(true);
     const rsa = testKey('rsa-2048');
-    const { image } = await signImage(body, rsa.private, { version: { major: 1, minor: 0, revision: 0, build: 0 }, headerSize: 32, padHeader: true, slotSize: 0x8000 }, { subtle });
+    const { image } = await signImage(
+      body,
+      rsa.private,
+      {
+        version: { major: 1, minor: 0, revision: 0, build: 0 },
+        headerSize: 32,
+        padHeader: true,
+        slotSize: 0x8000,
+      },
+      { subtle },
+    );
     await expect(verifyImage(image, [rsa.trusted])).rejects.toBeInstanceOf(CryptoUnavailableError);
     expect((await verifyImage(image, [rsa.trusted], { subtle })).ok).toBe(true);
   });
