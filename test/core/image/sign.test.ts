@@ -67,7 +67,7 @@ describe('signImage → verifyImage', () => {
       const key = type ? testKey(type) : null;
       await fc.assert(
         fc.asyncProperty(options, fc.uint8Array({ maxLength: 3000 }), async (raw, body) => {
-          const opts: SignOptions = strip(raw);
+          const opts = strip(raw) as SignOptions;
           const input = opts.padHeader
             ? body
             : new Uint8Array([...new Uint8Array(opts.headerSize), ...body]);

@@ -114,7 +114,10 @@ describe('parsePublicKey / parsePrivateKey', () => {
 });
 
 describe('unusable keys', () => {
-  const problem = (input: string | Uint8Array, load = parsePublicKey) => {
+  const problem = (
+    input: string | Uint8Array,
+    load: (i: string | Uint8Array) => unknown = parsePublicKey,
+  ) => {
     try {
       load(input);
     } catch (e) {
