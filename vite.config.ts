@@ -5,6 +5,8 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   plugins: [preact()],
   build: {
+    // dist/cli holds the CLI bundle; the app gets its own folder so a build does not wipe it.
+    outDir: 'dist/app',
     target: 'es2022',
     sourcemap: true,
   },

@@ -31,7 +31,7 @@ import {
 } from '../args.ts';
 import { printJson, type CliContext } from '../context.ts';
 import { EXIT, FileError, InFileError, UsageError } from '../errors.ts';
-import { readInput, writeOutput } from '../io.ts';
+import { keyNameFromPath, readInput, writeOutput } from '../io.ts';
 import { loadPrivateKey } from '../keys.ts';
 
 export const SIGN_HELP = `usage: fieldflash sign [options] INFILE OUTFILE
@@ -288,7 +288,7 @@ export async function signCommand(argv: string[], ctx: CliContext): Promise<numb
   // Never write an image we would refuse ourselves.
   const check = await verifyImage(
     signed.image,
-    key ? [trustKey(key.publicKey, keyPath ?? 'key')] : [],
+    key ? [trustKey(key.publicKey, keyNameFromPath(keyPath ?? 'key'))] : [],
     { subtle: ctx.subtle },
   );
   if (!check.ok)
