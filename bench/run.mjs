@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../test/helpers/chromium.mjs';
 
 const args = process.argv.slice(2);
 const [name] = args;
@@ -20,7 +21,6 @@ const sizes =
   args.includes('--sizes') && sizesArg
     ? sizesArg.split(',').map(Number)
     : [64 * 1024, 1024 * 1024, 4 * 1024 * 1024];
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const out = 'dist/bench';
 mkdirSync(out, { recursive: true });
 
@@ -72,14 +72,7 @@ if (existsSync(CHROMIUM)) {
   const b = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: CHROMIUM_FLAGS,
   });
   browserVersion = b.version();
   const page = await b.newPage();

@@ -175,6 +175,13 @@ describe('keygen, getpub, sign, verify, inspect', () => {
   });
 });
 
+/** `sign` into a 4 KiB slot, which the 5000-byte payload does not fit. */
+const smallSlot = (version: string, out: string) => [
+  'sign',
+  ...['--version', version, '--header-size', '32', '--pad-header', '--slot-size', '0x1000'],
+  ...[payload, p(out)],
+];
+
 describe('bad input: one clear line, the right exit code, nothing left behind', () => {
   const cases: [string, string[], number, RegExp][] = [
     ['no command', [], 2, /usage/],
@@ -205,23 +212,7 @@ describe('bad input: one clear line, the right exit code, nothing left behind', 
       2,
       /public key; signing needs the private key/,
     ],
-    [
-      'a bad version',
-      [
-        'sign',
-        '--version',
-        '1.2.x',
-        '--header-size',
-        '32',
-        '--pad-header',
-        '--slot-size',
-        '0x1000',
-        payload,
-        p('o2.bin'),
-      ],
-      2,
-      /not a valid image version/,
-    ],
+    ['a bad version', smallSlot('1.2.x', 'o2.bin'), 2, /not a valid image version/],
     [
       'a bad integer',
       ['sign', '--version', '1', '--header-size', '0x2g', '--slot-size', '1', payload, p('o3.bin')],
@@ -236,18 +227,7 @@ describe('bad input: one clear line, the right exit code, nothing left behind', 
     ],
     [
       'an image too big for the slot',
-      [
-        'sign',
-        '--version',
-        '1',
-        '--header-size',
-        '32',
-        '--pad-header',
-        '--slot-size',
-        '0x1000',
-        payload,
-        p('o5.bin'),
-      ],
+      smallSlot('1', 'o5.bin'),
       2,
       /does not fit in the 0x1000-byte slot/,
     ],
