@@ -51,3 +51,12 @@ export async function readKeyFile(file: Blob & { readonly name: string }): Promi
   const data = new Uint8Array(await file.arrayBuffer());
   return trustKey(parsePublicKey(data), file.name.replace(/(\.pub)?\.(pem|der|raw)$/i, ''));
 }
+
+/** The demo image shipped in public/samples, signed by the pinned demo key. */
+export const DEMO_SAMPLE_URL = `${import.meta.env.BASE_URL}samples/demo-app-1.0.0.bin`;
+
+export async function fetchSample(url = DEMO_SAMPLE_URL): Promise<File> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`could not load the sample (${response.status})`);
+  return new File([await response.arrayBuffer()], url.split('/').pop() ?? 'sample.bin');
+}

@@ -6,6 +6,7 @@
 import { useState } from 'preact/hooks';
 import {
   checkImageFile,
+  fetchSample,
   pinnedKeys,
   type CheckedImage,
   type UnreadableImage,
@@ -37,7 +38,11 @@ export function App() {
         <h1>fieldflash</h1>
         <p>Check signed MCUboot firmware in your browser before it goes anywhere near a device.</p>
       </header>
-      <ImagePicker onFile={(f) => void check(f)} busy={checking} />
+      <ImagePicker
+        onFile={(f) => void check(f)}
+        onSample={() => void fetchSample().then((f) => check(f))}
+        busy={checking}
+      />
       <div role="status" aria-live="polite" aria-label="Verification result">
         {checking && <p class="checking">Checking {checking}…</p>}
         {!checking && result && <VerdictCard result={result} />}

@@ -7,10 +7,12 @@ import { useState } from 'preact/hooks';
 
 export interface ImagePickerProps {
   readonly onFile: (file: File) => void;
+  /** Checks the bundled demo image, for a first look without a file at hand. */
+  readonly onSample: () => void;
   readonly busy: string | null;
 }
 
-export function ImagePicker({ onFile, busy }: ImagePickerProps) {
+export function ImagePicker({ onFile, onSample, busy }: ImagePickerProps) {
   const [over, setOver] = useState(false);
   return (
     <section
@@ -42,7 +44,10 @@ export function ImagePicker({ onFile, busy }: ImagePickerProps) {
             input.value = ''; // picking the same file again re-checks it
           }}
         />
-      </label>
+      </label>{' '}
+      <button type="button" class="button secondary" onClick={onSample} disabled={busy !== null}>
+        Try the demo sample
+      </button>
     </section>
   );
 }

@@ -56,6 +56,33 @@ describe.skipIf(!hasChromium)('verification page in Chromium', () => {
     expect(text).toMatch(/Security counter\s+16777216/);
   });
 
+  it('checks a dropped file, and the bundled demo sample', async () => {
+    const bytes = [...readFileSync(SAMPLE)];
+    const dataTransfer = await page.evaluateHandle((data) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(data)], 'dropped.bin'));
+      return dt;
+    }, bytes);
+    await page
+      .getByRole('region', { name: 'Firmware image' })
+      .dispatchEvent('drop', { dataTransfer });
+    await expect.poll(() => result().innerText()).toMatch(/Genuine firmware\s+dropped\.bin/);
+    await page.getByRole('button', { name: 'Try the demo sample' }).click();
+    await expect
+      .poll(() => result().innerText())
+      .toMatch(/Genuine firmware\s+demo-app-1\.0\.0\.bin/);
+  });
+
+  it('reaches the controls by keyboard, each with an accessible name', async () => {
+    await page.keyboard.press('Tab');
+    expect(
+      await page.evaluate(() => document.activeElement?.closest('label')?.textContent?.trim()),
+    ).toBe('Choose firmware image');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter'); // "Try the demo sample"
+    await expect.poll(() => result().innerText()).toMatch(/Genuine firmware/);
+  });
+
   it('refuses a tampered copy with the reason in plain words', async () => {
     const bytes = readFileSync(SAMPLE);
     bytes[2000] = (bytes[2000] ?? 0) ^ 0xff;

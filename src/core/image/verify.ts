@@ -237,21 +237,23 @@ async function judgeSignatures(
       }
     }
   }
+  // Here every signature is unnamed (none names a trusted key), so there is a first.
   const first = unnamed[0];
-  const named = first?.key
-    ? `${first.key.type === TlvType.PUBKEY ? 'a key' : `the key with hash ${bytesToHex(first.key.value).slice(0, 16)}…`}`
-    : 'an unnamed key';
-  if (first && !first.key) {
+  if (!first?.key) {
     return invalid(
       'unknown-key',
-      `the ${first.signature.name} signature has no KEYHASH/PUBKEY TLV naming its key`,
+      `the ${first?.signature.name ?? 'signature'} TLV has no KEYHASH/PUBKEY TLV before it naming its key`,
       version,
     );
   }
+  const named =
+    first.key.type === TlvType.PUBKEY
+      ? 'the key carried in its PUBKEY TLV'
+      : `the key with hash ${bytesToHex(first.key.value).slice(0, 16)}…`;
   const trusted = keys.map((k) => `"${k.name}" (${k.keyId})`).join(', ') || 'none';
   return invalid(
     'wrong-key',
-    `the image is signed (${first?.signature.name ?? 'unknown'}) by ${named}, which is not a trusted key; trusted: ${trusted}`,
+    `the image is signed (${first.signature.name}) by ${named}, which is not a trusted key; trusted: ${trusted}`,
     version,
   );
 }
