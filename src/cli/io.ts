@@ -5,7 +5,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FileError } from './errors.ts';
 
@@ -25,7 +25,25 @@ function describe(err: unknown): string {
   return (code && REASONS[code]) ?? (err as Error).message;
 }
 
+/** Largest file read: far above any MCUboot slot, and it stops `/dev/zero`-style inputs. */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
 export async function readInput(path: string): Promise<Uint8Array> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (err) {
+    throw new FileError(path, `cannot read: ${describe(err)}`, { cause: err });
+  }
+  if (info.isDirectory()) throw new FileError(path, `cannot read: ${REASONS['EISDIR']}`);
+  if (!info.isFile())
+    throw new FileError(path, 'cannot read: not a regular file (a device, pipe or socket)');
+  if (info.size > MAX_INPUT_BYTES) {
+    throw new FileError(
+      path,
+      `is ${info.size} bytes; fieldflash reads files of at most ${MAX_INPUT_BYTES} bytes`,
+    );
+  }
   try {
     const data = await readFile(path);
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

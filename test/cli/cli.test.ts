@@ -11,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   statSync,
+  truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -172,6 +173,28 @@ describe('keygen, getpub, sign, verify, inspect', () => {
     const low = await runCli('sign', ...SIGN, '--header-size', '0x2000', p('in.hex'), p('in2.hex'));
     expect(low.code).toBe(2);
     expect(low.stderr).toMatch(/starts at 0x1000, below the 8192-byte header/);
+    // ...which only matters for HEX output without --hex-addr (imgtool agrees).
+    expect(
+      (await runCli('sign', ...SIGN, '--header-size', '0x2000', p('in.hex'), p('in2.bin'))).code,
+    ).toBe(0);
+    expect(
+      (
+        await runCli(
+          'sign',
+          ...SIGN,
+          '--header-size',
+          '0x2000',
+          '-x',
+          '0',
+          p('in.hex'),
+          p('in3.hex'),
+        )
+      ).code,
+    ).toBe(0);
+    // imgtool leaves a HEX input based at 0 where it is.
+    writeFileSync(p('zero.hex'), ':0400000001020304F2\n:00000001FF\n');
+    expect((await runCli('sign', ...SIGN, p('zero.hex'), p('zero.signed.hex'))).code).toBe(0);
+    expect(readFileSync(p('zero.signed.hex'), 'utf8').split('\n')[0]).toMatch(/^:10000000/);
   });
 });
 
@@ -260,8 +283,71 @@ describe('bad input: one clear line, the right exit code, nothing left behind', 
       /needs --hex-addr/,
     ],
     ['a broken HEX file', ['verify', p('bad.hex')], 2, /bad\.hex: not a valid Intel HEX file/],
+    [
+      'a device instead of a file',
+      ['verify', '/dev/zero'],
+      2,
+      /\/dev\/zero: cannot read: not a regular file/,
+    ],
+    [
+      'a file too large to be an image',
+      ['verify', p('huge.bin')],
+      2,
+      /huge\.bin: is 67108865 bytes; fieldflash reads files of at most 67108864/,
+    ],
+    [
+      'a load address beyond 32 bits',
+      [...smallSlot('1', 'o9.bin'), '--load-addr', '0x100000000'],
+      2,
+      /--load-addr: the address 4294967296 does not fit/,
+    ],
+    [
+      'a slot beyond 32 bits',
+      [
+        'sign',
+        '--version',
+        '1',
+        '--header-size',
+        '32',
+        '--pad-header',
+        '--slot-size',
+        '0x200000000',
+        payload,
+        p('o10.bin'),
+      ],
+      2,
+      /does not fit MCUboot's 32-bit sizes/,
+    ],
+    [
+      'a padded slot too large to build',
+      [
+        'sign',
+        '--version',
+        '1',
+        '--header-size',
+        '32',
+        '--pad-header',
+        '--slot-size',
+        '0x80000000',
+        '--pad',
+        payload,
+        p('o11.bin'),
+      ],
+      2,
+      /pad at most/,
+    ],
+    [
+      'HEX output beyond 32-bit addresses',
+      ['sign', ...SIGN, '-x', '0xffffff00', payload, p('o12.hex')],
+      2,
+      /beyond the 32-bit addresses/,
+    ],
   ];
-  beforeAll(() => writeFileSync(p('bad.hex'), ':10000000ZZ\n'));
+  beforeAll(() => {
+    writeFileSync(p('bad.hex'), ':10000000ZZ\n');
+    writeFileSync(p('huge.bin'), '');
+    truncateSync(p('huge.bin'), 64 * 1024 * 1024 + 1); // sparse: takes no disk
+  });
 
   it.each(cases)('%s', async (_name, argv, code, message) => {
     const r = await runCli(...argv);

@@ -30,7 +30,7 @@ import {
   type OptionSpec,
 } from '../args.ts';
 import { printJson, type CliContext } from '../context.ts';
-import { EXIT, FileError, InFileError, UsageError } from '../errors.ts';
+import { EXIT, InFileError, UsageError } from '../errors.ts';
 import { keyNameFromPath, readInput, writeOutput } from '../io.ts';
 import { loadPrivateKey } from '../keys.ts';
 
@@ -264,23 +264,14 @@ export async function signCommand(argv: string[], ctx: CliContext): Promise<numb
 
   const input = await readInput(infile);
   let payload: Uint8Array;
-  let baseAddress: number | null;
+  let inputBase: number | null;
   try {
     const file = readImageFile(input, /\.hex$/i.test(infile) ? 'ihex' : 'bin');
     payload = file.bytes;
-    baseAddress = file.baseAddress;
+    inputBase = file.baseAddress;
   } catch (err) {
     if (err instanceof FieldflashError) throw new InFileError(infile, err);
     throw err;
-  }
-  // imgtool Image.load: a HEX input's base moves down by the header it gains.
-  if (baseAddress !== null && options.padHeader) {
-    baseAddress -= options.headerSize;
-    if (baseAddress < 0) {
-      throw new UsageError(
-        `sign: ${infile} starts at 0x${(baseAddress + options.headerSize).toString(16)}, below the ${options.headerSize}-byte header --pad-header puts in front of it`,
-      );
-    }
   }
 
   const signed = await signImage(payload, key, options, { subtle: ctx.subtle });
@@ -291,26 +282,26 @@ export async function signCommand(argv: string[], ctx: CliContext): Promise<numb
     key ? [trustKey(key.publicKey, keyNameFromPath(keyPath ?? 'key'))] : [],
     { subtle: ctx.subtle },
   );
-  if (!check.ok)
-    throw new Error(
-      `internal error: the image just signed does not verify (${check.reason}: ${check.detail})`,
-    );
+  if (!check.ok) throw new SelfCheckError(`${check.reason}: ${check.detail}`);
 
   let output: Uint8Array | string;
   if (/\.hex$/i.test(outfile)) {
-    const base = hexAddr ?? baseAddress;
-    if (base === null)
-      throw new UsageError('sign: Intel HEX output needs --hex-addr (the input has no address)');
-    output = formatIntelHex([
-      [base, signed.image],
-      ...signed.trailerWrites.map((w) => [base + w.offset, w.bytes] as const),
-    ]);
+    const base = hexBase(hexAddr, inputBase, options, infile);
+    const blocks = [
+      [0, signed.image] as const,
+      ...signed.trailerWrites.map((w) => [w.offset, w.bytes] as const),
+    ];
+    const end = Math.max(...blocks.map(([offset, bytes]) => base + offset + bytes.length));
+    if (end > 2 ** 32) {
+      throw new UsageError(
+        `sign: the image would end at 0x${end.toString(16)}, beyond the 32-bit addresses of Intel HEX`,
+      );
+    }
+    output = formatIntelHex(blocks.map(([offset, bytes]) => [base + offset, bytes] as const));
   } else {
     output = padImage(signed);
   }
-  await writeOutput(outfile, output).catch((err: unknown) => {
-    throw err instanceof FileError ? err : new FileError(outfile, String(err));
-  });
+  await writeOutput(outfile, output);
 
   const summary = {
     ok: true,
@@ -333,6 +324,37 @@ export async function signCommand(argv: string[], ctx: CliContext): Promise<numb
     );
   }
   return EXIT.ok;
+}
+
+/**
+ * Where a HEX output starts: `--hex-addr`, else the HEX input's address moved
+ * down by the header `--pad-header` adds (imgtool `Image.load`, which leaves a
+ * base of 0 alone).
+ */
+function hexBase(
+  hexAddr: number | undefined,
+  inputBase: number | null,
+  options: SignOptions,
+  infile: string,
+): number {
+  if (hexAddr !== undefined) return hexAddr;
+  if (inputBase === null)
+    throw new UsageError('sign: Intel HEX output needs --hex-addr (the input has no address)');
+  if (!options.padHeader || inputBase === 0) return inputBase;
+  if (inputBase < options.headerSize) {
+    throw new UsageError(
+      `sign: ${infile} starts at 0x${inputBase.toString(16)}, below the ${options.headerSize}-byte header --pad-header puts in front of it; give --hex-addr`,
+    );
+  }
+  return inputBase - options.headerSize;
+}
+
+/** The image just signed failed our own verification: a bug, never the user's input. */
+class SelfCheckError extends FieldflashError {
+  readonly code = 'internal-self-check';
+  constructor(detail: string) {
+    super(`internal error: the image just signed does not verify (${detail}); please report this`);
+  }
 }
 
 /** `{ [name]: value }` only when value is defined (exactOptionalPropertyTypes). */

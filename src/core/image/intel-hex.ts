@@ -60,7 +60,7 @@ export function parseIntelHex(data: Uint8Array): HexImage {
 }
 
 /**
- * Writes `blocks` (address → bytes, sorted, not overlapping) as Intel HEX text
+ * Writes `blocks` (address → bytes) as Intel HEX text
  * byte-for-byte as python intelhex's `write_hex_file` does, which is what
  * imgtool emits: up to 16 data bytes per record starting at each run of data,
  * records never crossing a 64 KiB boundary, a type-04 extended linear address
@@ -69,7 +69,8 @@ export function parseIntelHex(data: Uint8Array): HexImage {
  * emits the 04 record and aligns records differently, so images it wrote
  * would not be identical to imgtool's.
  */
-export function formatIntelHex(blocks: ReadonlyArray<readonly [number, Uint8Array]>): string {
+export function formatIntelHex(input: ReadonlyArray<readonly [number, Uint8Array]>): string {
+  const blocks = mergeBlocks(input);
   const last = blocks[blocks.length - 1];
   const maxAddress = last ? last[0] + last[1].length - 1 : 0;
   const needOffsetRecords = maxAddress > 0xffff;
@@ -90,6 +91,34 @@ export function formatIntelHex(blocks: ReadonlyArray<readonly [number, Uint8Arra
   }
   lines.push(':00000001FF');
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Sorts blocks and joins those that touch or overlap into single runs (later
+ * blocks win where they overlap), as python intelhex's flat address map does:
+ * a trailer's image_ok and magic written side by side become one run.
+ */
+function mergeBlocks(blocks: ReadonlyArray<readonly [number, Uint8Array]>): [number, Uint8Array][] {
+  const sorted = blocks
+    .map(([start, bytes], order) => ({ start, end: start + bytes.length, bytes, order }))
+    .filter((b) => b.bytes.length > 0)
+    .sort((a, b) => a.start - b.start);
+  const runs: { start: number; end: number; members: typeof sorted }[] = [];
+  for (const b of sorted) {
+    const run = runs.at(-1);
+    if (run && b.start <= run.end) {
+      run.end = Math.max(run.end, b.end);
+      run.members.push(b);
+    } else runs.push({ start: b.start, end: b.end, members: [b] });
+  }
+  return runs.map((run) => {
+    const only = run.members.length === 1 ? run.members[0] : undefined;
+    if (only) return [run.start, only.bytes];
+    const out = new Uint8Array(run.end - run.start);
+    for (const m of run.members.sort((a, b) => a.order - b.order))
+      out.set(m.bytes, m.start - run.start);
+    return [run.start, out];
+  });
 }
 
 function record(offset: number, type: number, data: Uint8Array): string {

@@ -76,7 +76,7 @@ export class SignOptionError extends FieldflashError {
     readonly option: string,
     message: string,
   ) {
-    super(message);
+    super(`${option}: ${message}`);
   }
 }
 
@@ -96,6 +96,9 @@ export interface SignedImage {
 }
 
 const HASHES = { sha256, sha384, sha512 } as const;
+
+/** Largest slot `--pad` materialises (1 GiB: far above any MCU flash slot). */
+export const MAX_PADDED_SLOT = 1 << 30;
 
 /** imgtool `key_and_user_sha_to_alg_and_tlv`. */
 function hashAlgFor(
@@ -139,6 +142,24 @@ function validate(options: SignOptions): void {
       '--slot-size',
       `the slot size must be a whole number of bytes, not ${options.slotSize}`,
     );
+  }
+  const U32 = 0xffffffff;
+  if (options.slotSize > U32) {
+    throw new SignOptionError(
+      '--slot-size',
+      `the slot size 0x${options.slotSize.toString(16)} does not fit MCUboot's 32-bit sizes`,
+    );
+  }
+  for (const [option, value] of [
+    ['--load-addr', options.loadAddr],
+    ['--rom-fixed', options.romFixed],
+  ] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > U32)) {
+      throw new SignOptionError(
+        option,
+        `the address ${value} does not fit the header's 32-bit field`,
+      );
+    }
   }
   if (options.loadAddr && options.romFixed) {
     throw new SignOptionError(
@@ -281,6 +302,12 @@ export async function signImage(
   const trailerWrites: { offset: number; bytes: Uint8Array }[] = [];
   if (options.pad || options.confirm || options.test) {
     if (options.slotSize === 0) throw new SignOptionError('--pad', 'padding needs --slot-size');
+    if (options.slotSize > MAX_PADDED_SLOT) {
+      throw new SignOptionError(
+        '--slot-size',
+        `padding to a ${options.slotSize}-byte slot would build a file that large in memory; pad at most ${MAX_PADDED_SLOT} bytes, or sign without --pad`,
+      );
+    }
     const magic = bootMagic(maxAlign);
     if ((options.confirm || options.test) && !overwriteOnly) {
       const flag = new Uint8Array(maxAlign).fill(erasedVal);

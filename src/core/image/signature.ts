@@ -13,7 +13,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { p256 } from '@noble/curves/nist.js';
 import { FieldflashError } from '../errors.ts';
 import type { KeyType, PrivateKey, PublicKey } from '../keys/key-types.ts';
-import { TlvType } from './tlv-types.ts';
+import { TlvType, type HashAlg } from './tlv-types.ts';
 import type { SignatureType } from './verdict.ts';
 import { asBufferView, type SubtleLike } from './webcrypto.ts';
 
@@ -72,23 +72,42 @@ export class CryptoUnavailableError extends FieldflashError {
   }
 }
 
+/**
+ * The image hash each signature type works with. RSA-PSS and ECDSA P-256 sign
+ * SHA-256 (MCUboot image_rsa.c requires a 32-byte hash; imgtool signs P-256
+ * with SHA-256); Ed25519 signs the 32- or 64-byte image digest
+ * (image_ed25519.c, `mlen == IMAGE_HASH_SIZE`); pure Ed25519 images carry
+ * SHA-512 (imgtool `ALLOWED_PURE_KEY_SHA`). A hash TLV of another algorithm
+ * is one MCUboot's build for that signature does not check.
+ */
+export const HASHES_FOR_SIGNATURE: Readonly<Record<SignatureType, readonly HashAlg[]>> = {
+  ed25519: ['sha256', 'sha512'],
+  'ed25519-pure': ['sha512'],
+  'ecdsa-p256': ['sha256'],
+  'rsa-2048-pss': ['sha256'],
+  'rsa-3072-pss': ['sha256'],
+};
+
+/** Largest ECDSA signature TLV MCUboot reads (image_validate.c `SIG_BUF_SIZE` 128 for EC). */
+const ECDSA_SIG_MAX = 128;
+
 export interface SignatureInput {
   readonly tlvType: number;
   readonly signature: Uint8Array;
   readonly key: PublicKey;
-  /** SHA-256 of the hashed region (what ECDSA P-256 signs). */
-  readonly sha256: () => Promise<Uint8Array>;
-  /** The image digest (what non-pure Ed25519 signs). */
-  readonly digest: Promise<Uint8Array>;
+  /** The image digest of this signature's hash algorithm (what Ed25519 and ECDSA sign). */
+  readonly digest: () => Promise<Uint8Array>;
   /** The hashed region itself (what pure Ed25519 and RSA-PSS sign). */
   readonly region: Uint8Array;
   readonly pure: boolean;
   readonly subtle: SubtleLike | undefined;
 }
 
+export type SignatureProblem = 'invalid' | 'malformed' | 'unavailable';
+
 export type SignatureCheck =
   | { readonly valid: true }
-  | { readonly valid: false; readonly malformed: boolean; readonly detail: string };
+  | { readonly valid: false; readonly problem: SignatureProblem; readonly detail: string };
 
 const rsaKeys = new WeakMap<PublicKey, Promise<unknown>>();
 
@@ -98,7 +117,7 @@ export async function checkSignature(input: SignatureInput): Promise<SignatureCh
   if (wanted !== key.type) {
     return {
       valid: false,
-      malformed: false,
+      problem: 'invalid',
       detail: `a ${wanted ?? 'unsupported'} signature cannot be checked with a ${key.type} key`,
     };
   }
@@ -106,13 +125,19 @@ export async function checkSignature(input: SignatureInput): Promise<SignatureCh
     case 'ed25519': {
       if (signature.length !== 64)
         return malformed(`an Ed25519 signature is 64 bytes, found ${signature.length}`);
-      const message = input.pure ? input.region : await input.digest;
+      const message = input.pure ? input.region : await input.digest();
       return verdict(safe(() => ed25519.verify(signature, message, key.raw, ED25519_VERIFY)));
     }
     case 'ecdsa-p256': {
+      if (signature.length > ECDSA_SIG_MAX) {
+        return malformed(
+          `the ECDSA signature TLV is ${signature.length} bytes; MCUboot reads at most ${ECDSA_SIG_MAX}`,
+        );
+      }
       const der = unpadDer(signature);
-      if (!der) return malformed('the ECDSA signature is not a DER SEQUENCE');
-      const digest = await input.sha256();
+      if (!der)
+        return malformed('the ECDSA signature is not a DER SEQUENCE followed only by zero padding');
+      const digest = await input.digest();
       return verdict(safe(() => p256.verify(der, digest, key.raw, P256_VERIFY)));
     }
     case 'rsa-2048':
@@ -121,7 +146,12 @@ export async function checkSignature(input: SignatureInput): Promise<SignatureCh
       if (signature.length !== size)
         return malformed(`an ${key.type} signature is ${size} bytes, found ${signature.length}`);
       const subtle = input.subtle;
-      if (!subtle) throw new CryptoUnavailableError('RSA-PSS verification');
+      if (!subtle)
+        return {
+          valid: false,
+          problem: 'unavailable',
+          detail: new CryptoUnavailableError('RSA-PSS verification').message,
+        };
       let imported = rsaKeys.get(key);
       if (!imported) {
         imported = subtle.importKey('spki', asBufferView(key.spki), RSA_PSS_IMPORT, false, [
@@ -151,11 +181,11 @@ function safe(check: () => boolean): boolean {
 function verdict(ok: boolean): SignatureCheck {
   return ok
     ? { valid: true }
-    : { valid: false, malformed: false, detail: 'the signature does not verify' };
+    : { valid: false, problem: 'invalid', detail: 'the signature does not verify' };
 }
 
 function malformed(detail: string): SignatureCheck {
-  return { valid: false, malformed: true, detail };
+  return { valid: false, problem: 'malformed', detail };
 }
 
 /**

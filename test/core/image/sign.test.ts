@@ -154,6 +154,29 @@ describe('signImage → verifyImage', () => {
   });
 });
 
+describe('formatIntelHex', () => {
+  it('joins touching and overlapping blocks as one run, like python intelhex', () => {
+    const a = Uint8Array.from({ length: 20 }, (_, i) => i);
+    const b = Uint8Array.from({ length: 12 }, (_, i) => 100 + i);
+    const joined = new Uint8Array([...a, ...b]);
+    expect(
+      formatIntelHex([
+        [0xfff0, b.subarray(0, 0)],
+        [0x1000 + 20, b],
+        [0x1000, a],
+      ]),
+    ).toBe(formatIntelHex([[0x1000, joined]]));
+    const overlap = Uint8Array.from(joined);
+    overlap.set(b.subarray(0, 4), 18);
+    expect(
+      formatIntelHex([
+        [0x1000, joined],
+        [0x1000 + 18, b.subarray(0, 4)],
+      ]),
+    ).toBe(formatIntelHex([[0x1000, overlap]]));
+  });
+});
+
 describe('signImage refuses', () => {
   const base: SignOptions = {
     version: { major: 1, minor: 0, revision: 0, build: 0 },

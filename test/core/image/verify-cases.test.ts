@@ -4,7 +4,8 @@
  * missing WebCrypto).
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { p256 } from '@noble/curves/nist.js';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import {
   CryptoUnavailableError,
@@ -248,7 +249,89 @@ describe('verifyImage rules', () => {
       },
       { subtle },
     );
-    await expect(verifyImage(image, [rsa.trusted])).rejects.toBeInstanceOf(CryptoUnavailableError);
+    const without = await verifyImage(image, [rsa.trusted]);
+    expect(without.ok ? 'valid' : [without.reason, without.detail]).toEqual([
+      'unsupported',
+      new CryptoUnavailableError('RSA-PSS verification').message,
+    ]);
     expect((await verifyImage(image, [rsa.trusted], { subtle })).ok).toBe(true);
+  });
+
+  it('ties the hash algorithm to the signature type, as MCUboot builds do', async () => {
+    const withHash = (
+      alg: 'sha384' | 'sha512',
+      type: number,
+      sign: (d: Uint8Array) => Uint8Array,
+      k = ed,
+    ) =>
+      build({
+        unprot: (r) => {
+          const d = alg === 'sha384' ? sha384(r) : sha512(r);
+          return [
+            { type: alg === 'sha384' ? TlvType.SHA384 : TlvType.SHA512, value: d },
+            { type: TlvType.KEYHASH, value: k.trusted.keyHashes[alg] },
+            { type, value: sign(d) },
+          ];
+        },
+      });
+    // Ed25519 over a SHA-384 digest: no MCUboot build checks a SHA384 TLV for Ed25519.
+    expect(await reason(withHash('sha384', TlvType.ED25519, (d) => ed25519.sign(d, edSeed)))).toBe(
+      'missing-hash',
+    );
+    // Ed25519 over SHA-512 is valid (MCUBOOT_SHA512), keyed by a SHA-512 KEYHASH.
+    expect(await reason(withHash('sha512', TlvType.ED25519, (d) => ed25519.sign(d, edSeed)))).toBe(
+      'valid',
+    );
+    // ECDSA P-256 and RSA-PSS need the SHA256 TLV.
+    const ec = testKey('ecdsa-p256');
+    const ecScalar = ec.private.type === 'ecdsa-p256' ? ec.private.scalar : new Uint8Array();
+    const ecImage = withHash(
+      'sha512',
+      TlvType.ECDSA_SIG,
+      (d) => p256.sign(d.subarray(0, 32), ecScalar, { prehash: false, format: 'der' }),
+      ec,
+    );
+    expect(await reason(ecImage, [ec.trusted])).toBe('missing-hash');
+  });
+
+  it('matches KEYHASH under the image hash algorithm, over the TLV length (bootutil_find_key)', async () => {
+    const sha512KeyHash = build({
+      unprot: (_, d) => [
+        hashTlv(d),
+        { type: TlvType.KEYHASH, value: ed.trusted.keyHashes.sha512 },
+        edSig(d),
+      ],
+    });
+    expect(await reason(sha512KeyHash)).toBe('unknown-key');
+    const shortKeyHash = build({
+      unprot: (_, d) => [
+        hashTlv(d),
+        { type: TlvType.KEYHASH, value: ed.trusted.keyHashes.sha256.subarray(0, 8) },
+        edSig(d),
+      ],
+    });
+    const v = await verdict(shortKeyHash);
+    expect(v.ok && v.signature?.signer?.matchedBy).toBe('keyhash');
+  });
+
+  it('refuses an ECDSA signature TLV longer than the 128 bytes MCUboot reads', async () => {
+    const ec = testKey('ecdsa-p256');
+    const ecScalar = ec.private.type === 'ecdsa-p256' ? ec.private.scalar : new Uint8Array();
+    const sig = (d: Uint8Array, size: number) => {
+      const der = p256.sign(d, ecScalar, { prehash: false, format: 'der' });
+      const out = new Uint8Array(size);
+      out.set(der);
+      return out;
+    };
+    const padded = (size: number) =>
+      build({
+        unprot: (_, d) => [
+          hashTlv(d),
+          { type: TlvType.KEYHASH, value: ec.trusted.keyHashes.sha256 },
+          { type: TlvType.ECDSA_SIG, value: sig(d, size) },
+        ],
+      });
+    expect(await reason(padded(128), [ec.trusted])).toBe('valid');
+    expect(await reason(padded(129), [ec.trusted])).toBe('bad-signature');
   });
 });
