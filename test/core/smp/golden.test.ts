@@ -34,7 +34,8 @@ const ordinary = golden.entries.filter((e) => e.malformed === undefined);
 const requests = ordinary.filter((e) => e.direction === 'request');
 const responses = ordinary.filter((e) => e.direction === 'response');
 const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
-const totalDrops = (d: SerialDeframer): number => Object.values<number>({ ...d.drops }).reduce((a, b) => a + b, 0);
+const totalDrops = (d: SerialDeframer): number =>
+  Object.values<number>({ ...d.drops }).reduce((a, b) => a + b, 0);
 
 /** Our typed request for a recorded one, built from its fields through the public builders. */
 function ourRequest(e: GoldenEntry): SmpRequest<unknown> {
