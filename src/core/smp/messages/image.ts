@@ -174,13 +174,11 @@ export function slotInfo(): SmpRequest<SlotInfo[]> {
     parse: (a) =>
       a.maps('images').map((img) => ({
         image: img.uint('image'),
-        slots: img
-          .maps('slots')
-          .map((s) => ({
-            slot: s.uint('slot'),
-            size: s.uint('size'),
-            uploadImageId: s.optUint('upload_image_id'),
-          })),
+        slots: img.maps('slots').map((s) => ({
+          slot: s.uint('slot'),
+          size: s.uint('size'),
+          uploadImageId: s.optUint('upload_image_id'),
+        })),
         maxImageSize: img.optUint('max_image_size'),
       })),
   };
