@@ -24,3 +24,4 @@ export { parseDeviceVersion } from './messages/image.ts';
 export type { SmpRequest } from './request.ts';
 export { checkAnswer } from './response.ts';
 export { Fields, SmpShapeError } from './shape.ts';
+export * from './chunking.ts';

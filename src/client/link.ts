@@ -1,0 +1,99 @@
+/**
+ * Learning what a link and device can carry, once after connecting: the
+ * device's buffer size and count (mcumgr params), and over Web Bluetooth —
+ * which hides the ATT MTU — the largest write that arrives whole, found by
+ * echo probes of exactly that size (research/protocols.md §3 "Choosing chunk
+ * size"). Never a fixed guess: probing starts from sizes that always work and
+ * accepts a size only when the device answered a probe sent in one write.
+ * @module
+ */
+import { MgmtErr, os, SmpDeviceError } from '../core/smp/index.ts';
+import { isWriteSizeTunable, type Transport } from '../transport/types.ts';
+import { SmpTimeoutError } from './errors.ts';
+import type { SmpClient } from './smp-client.ts';
+
+/** Zephyr's default CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE/COUNT, assumed when the device cannot say. */
+export const DEFAULT_BUF_SIZE = 384;
+export const DEFAULT_BUF_COUNT = 4;
+
+export interface LinkInfo {
+  /** From mcumgr params; null when the device does not support the query. */
+  readonly params: { readonly bufSize: number; readonly bufCount: number } | null;
+  /** Frame bytes per underlying write, after probing. */
+  readonly writeSize: number;
+  /** Largest SMP frame (header + CBOR) to send: fits the device buffer and the link. */
+  readonly maxFrame: number;
+  /** Requests that may be in flight at once (device buffers, less one for the answer). */
+  readonly window: number;
+}
+
+export interface NegotiateOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Timeout of each write-size probe (ms). */
+  readonly probeTimeoutMs?: number;
+}
+
+/** Echo text that makes the echo request frame exactly `frameSize` bytes. */
+function probeText(frameSize: number): string | null {
+  // frame = 8 header + 1 map head + 2 ("d") + text head + text
+  for (const head of [3, 2, 1]) {
+    const n = frameSize - 11 - head;
+    const fits =
+      head === 1 ? n >= 0 && n < 24 : head === 2 ? n >= 24 && n <= 0xff : n > 0xff && n <= 0xffff;
+    if (fits) return 'p'.repeat(n);
+  }
+  return null;
+}
+
+export async function negotiateLink(
+  client: SmpClient,
+  options: NegotiateOptions = {},
+): Promise<LinkInfo> {
+  const transport: Transport = client.transport;
+  const { signal } = options;
+  let params: LinkInfo['params'] = null;
+  try {
+    params = await client.request(os.mcumgrParams(), { signal });
+  } catch (error) {
+    // Not supported (rc 8, e.g. MCUboot serial recovery without BOOT_MGMT_MCUMGR_PARAMS): use defaults.
+    if (!(
+      error instanceof SmpDeviceError &&
+      error.detail.style === 'v1' &&
+      error.rc === MgmtErr.ENOTSUP
+    ))
+      throw error;
+  }
+  const bufSize = params?.bufSize ?? DEFAULT_BUF_SIZE;
+
+  if (isWriteSizeTunable(transport)) {
+    const safe = transport.writeSize;
+    let chosen = safe;
+    for (const size of transport.writeSizeCandidates) {
+      if (size <= safe || size > bufSize) continue;
+      const text = probeText(size);
+      if (text === null) continue;
+      transport.setWriteSize(size);
+      try {
+        await client.request(os.echo(text), { signal, timeoutMs: options.probeTimeoutMs ?? 1500 });
+        chosen = size;
+        break;
+      } catch (error) {
+        // Any answer proves the write arrived whole (echo may be disabled: rc 8).
+        if (error instanceof SmpDeviceError) {
+          chosen = size;
+          break;
+        }
+        if (!(error instanceof SmpTimeoutError)) throw error;
+      }
+    }
+    transport.setWriteSize(chosen);
+  }
+
+  const writeSize = transport.writeSize;
+  // Over Bluetooth a frame larger than one write needs the device's reassembly,
+  // which devices that answer mcumgr params have in practice; without params, keep frames in one write.
+  const linkLimit = transport.kind === 'bluetooth' && !params ? writeSize : Infinity;
+  const maxFrame = Math.min(bufSize - transport.frameOverhead, linkLimit);
+  const bufCount = params?.bufCount ?? 1;
+  return { params, writeSize, maxFrame, window: Math.max(1, bufCount - 1) };
+}
