@@ -9,6 +9,9 @@ import { inspectCommand, INSPECT_HELP } from './commands/inspect.ts';
 import { keygenCommand, KEYGEN_HELP } from './commands/keygen.ts';
 import { signCommand, SIGN_HELP } from './commands/sign.ts';
 import { verifyCommand, VERIFY_HELP } from './commands/verify.ts';
+import { DEVICE_COMMANDS } from './commands/device.ts';
+import { uploadCommand, UPLOAD_HELP } from './commands/upload.ts';
+import { SmpDeviceError } from '../core/smp/index.ts';
 import type { CliContext } from './context.ts';
 import { EXIT, UsageError } from './errors.ts';
 
@@ -31,6 +34,12 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
     run: inspectCommand,
     help: INSPECT_HELP,
     summary: "show an image's header, TLVs and trailer",
+  },
+  ...DEVICE_COMMANDS,
+  upload: {
+    run: uploadCommand,
+    help: UPLOAD_HELP,
+    summary: 'device: verify and upload an image (sequential)',
   },
 };
 
@@ -84,6 +93,7 @@ export async function main(argv: readonly string[], host: CliHost): Promise<numb
     }
     host.err(`fieldflash ${name}: ${message}\n`);
     if (err instanceof UsageError) host.err(`run \`fieldflash ${name} --help\` for usage\n`);
-    return EXIT.failure;
+    // The device answered and said no: a verdict, not a failure of the tool or link.
+    return err instanceof SmpDeviceError ? EXIT.rejected : EXIT.failure;
   }
 }

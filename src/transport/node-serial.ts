@@ -1,0 +1,128 @@
+/**
+ * SMP over a serial port from Node (the CLI), through npm `serialport`, with
+ * core/smp's console framing. Not bundled into the browser app.
+ * @module
+ */
+import type { SerialPort } from 'serialport';
+import { FieldflashError } from '../core/errors.ts';
+import { encodeSerialFrame, SERIAL_FRAME_OVERHEAD, SerialDeframer } from '../core/smp/index.ts';
+import { Closer } from './closer.ts';
+import { FrameQueue } from './frame-queue.ts';
+import {
+  TransportClosedError,
+  type CloseReason,
+  type SendOptions,
+  type Transport,
+} from './types.ts';
+
+export interface NodeSerialOptions {
+  readonly path: string;
+  readonly baudRate?: number;
+}
+
+/** The port could not be opened. */
+export class SerialOpenError extends FieldflashError {
+  readonly code = 'serial-open-failed';
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
+    const text = String((cause as Error).message ?? cause);
+    const hint = /ENOENT|No such file/i.test(text)
+      ? 'no such port (is the device plugged in? list ports with `ls /dev/tty*`)'
+      : /EACCES|Permission denied/i.test(text)
+        ? 'permission denied (on Linux, add yourself to the "dialout" group)'
+        : /EBUSY|locked|Resource temporarily/i.test(text)
+          ? 'the port is in use by another program'
+          : text;
+    super(`Cannot open serial port ${path}: ${hint}.`, { cause });
+  }
+}
+
+/** Raw bytes per console line (124 base64 characters). */
+const LINE_BYTES = 93;
+
+class NodeSerialTransport implements Transport {
+  readonly kind = 'serial';
+  readonly writeSize = LINE_BYTES;
+  readonly frameOverhead = SERIAL_FRAME_OVERHEAD;
+  readonly deframer = new SerialDeframer();
+  readonly #queue = new FrameQueue();
+  readonly #closer = new Closer();
+  #tail: Promise<void> = Promise.resolve();
+
+  constructor(private readonly port: SerialPort) {
+    port.on('data', (chunk: Buffer) => {
+      for (const frame of this.deframer.push(chunk)) this.#queue.push(frame);
+    });
+    port.on('close', (err?: Error & { disconnected?: boolean }) => {
+      this.#shut(
+        err?.disconnected ? { kind: 'device-lost', detail: err.message } : { kind: 'closed' },
+      );
+    });
+    port.on('error', (err: Error) =>
+      this.#shut({ kind: 'link-error', detail: err.message, cause: err }),
+    );
+  }
+
+  get frames(): ReadableStream<Uint8Array> {
+    return this.#queue.stream;
+  }
+
+  get closed(): Promise<CloseReason> {
+    return this.#closer.closed;
+  }
+
+  send(frame: Uint8Array, options: SendOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    const bytes = encodeSerialFrame(frame);
+    // One frame at a time, in order: lines of two frames must never interleave.
+    const sent = this.#tail.then(() => this.#write(bytes));
+    this.#tail = sent.catch(() => undefined);
+    return sent;
+  }
+
+  #write(bytes: Uint8Array): Promise<void> {
+    const reason = this.#closer.reason;
+    if (reason) return Promise.reject(new TransportClosedError('serial', reason));
+    return new Promise((resolve, reject) => {
+      this.port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (err) => {
+        if (err)
+          return reject(
+            new TransportClosedError('serial', {
+              kind: 'link-error',
+              detail: err.message,
+              cause: err,
+            }),
+          );
+        this.port.drain((drainErr) => (drainErr ? reject(drainErr) : resolve()));
+      });
+    });
+  }
+
+  #shut(reason: CloseReason): void {
+    if (this.#closer.close(reason)) this.#queue.end();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closer.reason) return;
+    this.#shut({ kind: 'closed' });
+    if (this.port.isOpen) await new Promise<void>((resolve) => this.port.close(() => resolve()));
+  }
+}
+
+export async function openNodeSerial(
+  options: NodeSerialOptions,
+): Promise<Transport & { readonly deframer: SerialDeframer }> {
+  // Loaded on first use: the native addon is only needed by device commands.
+  const { SerialPort } = await import('serialport');
+  const port = new SerialPort({
+    path: options.path,
+    baudRate: options.baudRate ?? 115200,
+    autoOpen: false,
+  });
+  await new Promise<void>((resolve, reject) =>
+    port.open((err) => (err ? reject(new SerialOpenError(options.path, err)) : resolve())),
+  );
+  return new NodeSerialTransport(port);
+}
