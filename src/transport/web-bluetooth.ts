@@ -1,0 +1,215 @@
+/**
+ * SMP over Web Bluetooth: the SMP GATT service and characteristic
+ * (research/protocols.md §3), requests as write-without-response, answers as
+ * notifications. The host `Bluetooth` object is passed in (app/ gives
+ * navigator.bluetooth). Web Bluetooth hides the ATT MTU, so the write size
+ * starts at the always-safe 20 bytes and grows only by probing
+ * (client/link.ts); a write the browser rejects shrinks it and the frame is
+ * sent again.
+ * @module
+ */
+import { BleReassembler, splitIntoWrites } from '../core/smp/index.ts';
+import { Closer } from './closer.ts';
+import { FrameQueue } from './frame-queue.ts';
+import {
+  LinkWriteError,
+  TransportClosedError,
+  type CloseReason,
+  type SendOptions,
+  type Transport,
+  type WriteSizeTunable,
+} from './types.ts';
+
+export const SMP_SERVICE_UUID = '8d53dc1d-1db7-4cd3-868b-8a527460aa84';
+export const SMP_CHARACTERISTIC_UUID = 'da2e7828-fbce-4e01-ae9e-261174997c48';
+
+/** ATT default MTU 23 − 3: every link carries writes this large. */
+export const SAFE_WRITE_SIZE = 20;
+/**
+ * Write sizes worth probing, largest first: Chrome's 512-byte cap, MTU 498
+ * (Nordic's recommended DFU setting), 247 (common nRF default), 185 (iOS), and
+ * smaller fallbacks.
+ */
+export const WRITE_SIZE_CANDIDATES = [512, 495, 244, 182, 100, 64] as const;
+
+// The slice of the Web Bluetooth API used here, so any conforming object (or a test double) fits.
+export interface BluetoothLike {
+  requestDevice(options: {
+    filters?: { services?: string[]; namePrefix?: string }[];
+    optionalServices?: string[];
+  }): Promise<BluetoothDeviceLike>;
+}
+export interface BluetoothDeviceLike extends EventTarget {
+  readonly id: string;
+  readonly name?: string | undefined;
+  readonly gatt?: GattServerLike | undefined;
+}
+export interface GattServerLike {
+  readonly connected: boolean;
+  connect(): Promise<GattServerLike>;
+  disconnect(): void;
+  getPrimaryService(
+    uuid: string,
+  ): Promise<{ getCharacteristic(uuid: string): Promise<GattCharacteristicLike> }>;
+  /** Proposed (web-bluetooth PR #672): ATT_MTU − 3, where a browser offers it. */
+  readonly maxWriteWithoutResponseSize?: number;
+}
+export interface GattCharacteristicLike extends EventTarget {
+  readonly value?: DataView | null;
+  startNotifications(): Promise<unknown>;
+  stopNotifications(): Promise<unknown>;
+  writeValueWithoutResponse(value: Uint8Array<ArrayBuffer>): Promise<void>;
+}
+
+/**
+ * Shows the browser's device chooser for devices offering the SMP service.
+ * Resolves null when the user cancels the chooser (not an error).
+ */
+export async function requestSmpDevice(
+  bluetooth: BluetoothLike,
+  options: { namePrefix?: string } = {},
+): Promise<BluetoothDeviceLike | null> {
+  const filter = options.namePrefix
+    ? { namePrefix: options.namePrefix }
+    : { services: [SMP_SERVICE_UUID] };
+  try {
+    return await bluetooth.requestDevice({
+      filters: [filter],
+      optionalServices: [SMP_SERVICE_UUID],
+    });
+  } catch (error) {
+    if (
+      (error as DOMException).name === 'NotFoundError' &&
+      /cancel/i.test((error as Error).message)
+    )
+      return null;
+    throw error;
+  }
+}
+
+class WebBluetoothTransport implements Transport, WriteSizeTunable {
+  readonly kind = 'bluetooth';
+  readonly frameOverhead = 0;
+  readonly reassembler = new BleReassembler();
+  readonly writeSizeCandidates: readonly number[];
+  #writeSize: number;
+  readonly #queue = new FrameQueue();
+  readonly #closer = new Closer();
+  #tail: Promise<void> = Promise.resolve();
+  readonly #onNotify = (event: Event) => {
+    const view = (event.target as GattCharacteristicLike).value;
+    if (!view) return;
+    const bytes = new Uint8Array(
+      view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength),
+    );
+    for (const frame of this.reassembler.push(bytes, performance.now())) this.#queue.push(frame);
+  };
+  readonly #onDisconnect = () =>
+    this.#shut({ kind: 'device-lost', detail: 'The device disconnected.' });
+
+  constructor(
+    private readonly device: BluetoothDeviceLike,
+    private readonly server: GattServerLike,
+    private readonly characteristic: GattCharacteristicLike,
+  ) {
+    const max = server.maxWriteWithoutResponseSize;
+    this.#writeSize =
+      max !== undefined && max >= SAFE_WRITE_SIZE ? Math.min(max, 512) : SAFE_WRITE_SIZE;
+    this.writeSizeCandidates = WRITE_SIZE_CANDIDATES.filter((s) => max === undefined || s <= max);
+    characteristic.addEventListener('characteristicvaluechanged', this.#onNotify);
+    device.addEventListener('gattserverdisconnected', this.#onDisconnect);
+  }
+
+  get frames(): ReadableStream<Uint8Array> {
+    return this.#queue.stream;
+  }
+
+  get closed(): Promise<CloseReason> {
+    return this.#closer.closed;
+  }
+
+  get writeSize(): number {
+    return this.#writeSize;
+  }
+
+  setWriteSize(size: number): void {
+    if (!Number.isInteger(size) || size < 8 || size > 512)
+      throw new RangeError(`a write size is 8…512 bytes, not ${size}`);
+    this.#writeSize = size;
+  }
+
+  send(frame: Uint8Array, options: SendOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    // One frame at a time: Zephyr has one reassembly context per connection.
+    const sent = this.#tail.then(() => this.#sendFrame(frame));
+    this.#tail = sent.catch(() => undefined);
+    return sent;
+  }
+
+  async #sendFrame(frame: Uint8Array): Promise<void> {
+    for (;;) {
+      const reason = this.#closer.reason;
+      if (reason) throw new TransportClosedError('bluetooth', reason);
+      const size = this.#writeSize;
+      const writes = splitIntoWrites(frame, size);
+      let i = 0;
+      try {
+        for (; i < writes.length; i++)
+          await this.characteristic.writeValueWithoutResponse(Uint8Array.from(writes[i] ?? []));
+        return;
+      } catch (cause) {
+        if (!this.server.connected) {
+          this.#shut({ kind: 'device-lost', detail: 'The device disconnected.' });
+          throw new TransportClosedError('bluetooth', this.#closer.reason ?? { kind: 'closed' });
+        }
+        // The browser refused the write while still connected: too large for this link.
+        // Only a refused first write leaves the device's reassembly clean for a retry.
+        const smaller = this.writeSizeCandidates.find((s) => s < size) ?? SAFE_WRITE_SIZE;
+        if (i !== 0 || size <= SAFE_WRITE_SIZE)
+          throw new LinkWriteError('bluetooth', writes[i]?.length ?? size, { cause });
+        this.#writeSize = smaller;
+      }
+    }
+  }
+
+  #shut(reason: CloseReason): void {
+    if (!this.#closer.close(reason)) return;
+    this.characteristic.removeEventListener('characteristicvaluechanged', this.#onNotify);
+    this.device.removeEventListener('gattserverdisconnected', this.#onDisconnect);
+    this.#queue.end();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closer.reason) return;
+    this.#shut({ kind: 'closed' });
+    if (this.server.connected) {
+      await this.characteristic.stopNotifications().catch(() => undefined);
+      this.server.disconnect();
+    }
+  }
+}
+
+/** Connects to the SMP service of `device` and subscribes to its answers. */
+export async function connectSmpDevice(
+  device: BluetoothDeviceLike,
+  options: { signal?: AbortSignal } = {},
+): Promise<Transport & WriteSizeTunable> {
+  options.signal?.throwIfAborted();
+  if (!device.gatt)
+    throw new TransportClosedError('bluetooth', {
+      kind: 'link-error',
+      detail: 'This device has no GATT server.',
+    });
+  const server = await device.gatt.connect();
+  try {
+    options.signal?.throwIfAborted();
+    const service = await server.getPrimaryService(SMP_SERVICE_UUID);
+    const characteristic = await service.getCharacteristic(SMP_CHARACTERISTIC_UUID);
+    const transport = new WebBluetoothTransport(device, server, characteristic);
+    await characteristic.startNotifications();
+    return transport;
+  } catch (error) {
+    server.disconnect();
+    throw error;
+  }
+}
