@@ -14,7 +14,8 @@ import { percentiles } from '../helpers/stats.ts';
 import type { HarnessGlobal } from './harness/smp-harness.ts';
 
 const NOTIFY_HOOK = new URL('../helpers/notify-hook.js', import.meta.url).pathname;
-const harness = () => (globalThis as unknown as HarnessGlobal).harness;
+/** Inside page.evaluate (serialised into the page, so no Node-side helpers there). */
+type G = HarnessGlobal;
 
 describe.skipIf(!hasChromium)('Web Bluetooth transport in Chromium', () => {
   let browser: Browser;
@@ -47,7 +48,7 @@ describe.skipIf(!hasChromium)('Web Bluetooth transport in Chromium', () => {
     await page.goto(server.url);
     peripheral = await FakePeripheral.create(context, page, { mtu, handler: device.handler });
     await page.getByRole('button', { name: 'Connect Bluetooth' }).click();
-    const link = await page.evaluate(() => harness().ready);
+    const link = await page.evaluate(() => (globalThis as unknown as G).harness.ready);
     return { link, device };
   }
 
@@ -58,10 +59,14 @@ describe.skipIf(!hasChromium)('Web Bluetooth transport in Chromium', () => {
       maxFrame: 2475,
       params: { bufSize: 2475, bufCount: 4 },
     });
-    expect(await page.evaluate(() => harness().echo('hello over BLE'))).toBe('hello over BLE');
+    expect(
+      await page.evaluate(() => (globalThis as unknown as G).harness.echo('hello over BLE')),
+    ).toBe('hello over BLE');
     // An answer of several notifications, and a request of several writes, reassembled on both sides.
     const long = 'x'.repeat(1500);
-    expect(await page.evaluate((t) => harness().echo(t), long)).toBe(long);
+    expect(await page.evaluate((t) => (globalThis as unknown as G).harness.echo(t), long)).toBe(
+      long,
+    );
     expect(peripheral.wrongWriteType).toBe(0);
     // Probing tried larger writes first; they were lost, as on a real link, and not used after.
     expect(peripheral.oversizedWrites).toBeGreaterThan(0);
@@ -70,7 +75,7 @@ describe.skipIf(!hasChromium)('Web Bluetooth transport in Chromium', () => {
   it('finds a smaller MTU too (MTU 185 → 182 bytes); echo round trips are measured', async () => {
     const { link } = await connect(185);
     expect(link.writeSize).toBe(182);
-    const rtts = await page.evaluate(() => harness().rtt(200));
+    const rtts = await page.evaluate(() => (globalThis as unknown as G).harness.rtt(200));
     const p = percentiles(rtts);
     console.log(
       `Web Bluetooth echo RTT, Chromium + CDP emulation, 200 echoes: p50 ${p.p50} ms, p95 ${p.p95} ms, max ${p.max} ms`,
@@ -82,7 +87,10 @@ describe.skipIf(!hasChromium)('Web Bluetooth transport in Chromium', () => {
     const { device } = await connect(247);
     const bytes = Array.from({ length: 6000 }, (_, i) => (i * 7) & 0xff);
     bytes.splice(0, 4, 0x3d, 0xb8, 0xf3, 0x96);
-    const r = await page.evaluate((b) => harness().upload(b, 1024), bytes);
+    const r = await page.evaluate(
+      (b) => (globalThis as unknown as G).harness.upload(b, 1024),
+      bytes,
+    );
     expect(r.match).toBe(true);
     expect(Buffer.compare(device.state.uploaded, Uint8Array.from(bytes))).toBe(0);
   });
@@ -93,13 +101,13 @@ describe.skipIf(!hasChromium)('Web Bluetooth transport in Chromium', () => {
       ...device,
       handler: (req) => (req.body['d'] === 'unanswered' ? [] : device.handler(req)),
     });
-    await page.evaluate(() => harness().startEcho('unanswered'));
+    await page.evaluate(() => (globalThis as unknown as G).harness.startEcho('unanswered'));
     await peripheral.disconnect();
     await expect
-      .poll(() => page.evaluate(() => harness().closed))
+      .poll(() => page.evaluate(() => (globalThis as unknown as G).harness.closed))
       .toMatchObject({ kind: 'device-lost' });
     await expect
-      .poll(() => page.evaluate(() => harness().settled))
+      .poll(() => page.evaluate(() => (globalThis as unknown as G).harness.settled))
       .toEqual({
         ok: false,
         error: 'TransportClosedError',
