@@ -25,6 +25,12 @@ export interface LinkInfo {
   readonly maxFrame: number;
   /** Requests that may be in flight at once (device buffers, less one for the answer). */
   readonly window: number;
+  /**
+   * Bluetooth only: whether the device put a frame split over several writes
+   * back together (CONFIG_MCUMGR_TRANSPORT_BT_REASSEMBLY), as probed. Without
+   * it every frame must fit one write. Null on other links.
+   */
+  readonly reassembly: boolean | null;
 }
 
 export interface NegotiateOptions {
@@ -65,35 +71,47 @@ export async function negotiateLink(
   }
   const bufSize = params?.bufSize ?? DEFAULT_BUF_SIZE;
 
+  /** True when the device answered an echo request frame of exactly `size` bytes. */
+  const answered = async (size: number): Promise<boolean> => {
+    const text = probeText(size);
+    if (text === null) return false;
+    try {
+      await client.request(os.echo(text), { signal, timeoutMs: options.probeTimeoutMs ?? 1500 });
+      return true;
+    } catch (error) {
+      // Any answer proves the frame arrived whole (echo may be disabled: rc 8).
+      if (error instanceof SmpDeviceError) return true;
+      if (error instanceof SmpTimeoutError) return false;
+      throw error;
+    }
+  };
+
+  let reassembly: boolean | null = null;
+  let maxFrame = bufSize - transport.frameOverhead;
   if (isWriteSizeTunable(transport)) {
     const safe = transport.writeSize;
     let chosen = safe;
     for (const size of transport.writeSizeCandidates) {
       if (size <= safe || size > bufSize) continue;
-      const text = probeText(size);
-      if (text === null) continue;
       transport.setWriteSize(size);
-      try {
-        await client.request(os.echo(text), { signal, timeoutMs: options.probeTimeoutMs ?? 1500 });
+      if (await answered(size)) {
         chosen = size;
         break;
-      } catch (error) {
-        // Any answer proves the write arrived whole (echo may be disabled: rc 8).
-        if (error instanceof SmpDeviceError) {
-          chosen = size;
-          break;
-        }
-        if (!(error instanceof SmpTimeoutError)) throw error;
       }
     }
     transport.setWriteSize(chosen);
+    // A frame over several writes only arrives if the device reassembles; find out
+    // now rather than meet it as a silent loss in the middle of an upload.
+    reassembly = maxFrame > chosen ? await answered(Math.min(maxFrame, chosen * 2 + 1)) : false;
+    if (!reassembly) maxFrame = Math.min(maxFrame, chosen);
   }
 
-  const writeSize = transport.writeSize;
-  // Over Bluetooth a frame larger than one write needs the device's reassembly,
-  // which devices that answer mcumgr params have in practice; without params, keep frames in one write.
-  const linkLimit = transport.kind === 'bluetooth' && !params ? writeSize : Infinity;
-  const maxFrame = Math.min(bufSize - transport.frameOverhead, linkLimit);
   const bufCount = params?.bufCount ?? 1;
-  return { params, writeSize, maxFrame, window: Math.max(1, bufCount - 1) };
+  return {
+    params,
+    writeSize: transport.writeSize,
+    maxFrame,
+    window: Math.max(1, bufCount - 1),
+    reassembly,
+  };
 }

@@ -63,15 +63,16 @@ describe('negotiateLink', () => {
     const { host, device } = fakeBleLink({ mtuPayload: 244, reassembly: true });
     respond(device, fakeDevice({ bufSize: 2475 }).handler);
     const info = await negotiateLink(new SmpClient(host), { probeTimeoutMs: 100 });
-    expect(info.writeSize).toBe(244);
-    expect(info.maxFrame).toBe(2475);
+    expect(info).toMatchObject({ writeSize: 244, maxFrame: 2475, reassembly: true });
   });
 
-  it('over Bluetooth without params keeps frames within one write', async () => {
-    const { host, device } = fakeBleLink({ mtuPayload: 182, reassembly: false });
-    respond(device, fakeDevice({ bufSize: null }).handler);
-    const info = await negotiateLink(new SmpClient(host), { probeTimeoutMs: 100 });
-    expect(info).toMatchObject({ writeSize: 182, maxFrame: 182 });
+  it('over Bluetooth finds out when the device cannot reassemble, and keeps frames within one write', async () => {
+    for (const bufSize of [2475, null]) {
+      const { host, device } = fakeBleLink({ mtuPayload: 182, reassembly: false });
+      respond(device, fakeDevice({ bufSize }).handler);
+      const info = await negotiateLink(new SmpClient(host), { probeTimeoutMs: 100 });
+      expect(info).toMatchObject({ writeSize: 182, maxFrame: 182, reassembly: false });
+    }
   });
 });
 
