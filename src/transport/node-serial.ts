@@ -86,16 +86,19 @@ class NodeSerialTransport implements Transport {
     const reason = this.#closer.reason;
     if (reason) return Promise.reject(new TransportClosedError('serial', reason));
     return new Promise((resolve, reject) => {
+      // A write or drain error means the port is gone (EIO when a USB adapter or pty vanishes).
+      const fail = (err: Error) => {
+        const lost = /EIO|Input\/output error|ENXIO|ENODEV|disconnected/i.test(err.message);
+        this.#shut(
+          lost
+            ? { kind: 'device-lost', detail: err.message }
+            : { kind: 'link-error', detail: err.message, cause: err },
+        );
+        reject(new TransportClosedError('serial', this.#closer.reason ?? { kind: 'closed' }));
+      };
       this.port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (err) => {
-        if (err)
-          return reject(
-            new TransportClosedError('serial', {
-              kind: 'link-error',
-              detail: err.message,
-              cause: err,
-            }),
-          );
-        this.port.drain((drainErr) => (drainErr ? reject(drainErr) : resolve()));
+        if (err) return fail(err);
+        this.port.drain((drainErr) => (drainErr ? fail(drainErr) : resolve()));
       });
     });
   }
