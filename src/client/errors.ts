@@ -22,3 +22,17 @@ export class TooManyPendingError extends FieldflashError {
     super('256 requests are waiting for the device to answer; wait for some before sending more.');
   }
 }
+
+/** A request too large for what the device (or link) takes in one frame. */
+export class FrameTooLargeError extends FieldflashError {
+  readonly code = 'frame-too-large';
+  constructor(
+    readonly request: string,
+    readonly size: number,
+    readonly maxFrame: number,
+  ) {
+    super(
+      `The ${request} would be a ${size}-byte SMP frame, but the device takes at most ${maxFrame} bytes; make it smaller.`,
+    );
+  }
+}

@@ -107,6 +107,8 @@ export async function negotiateLink(
   }
 
   const bufCount = params?.bufCount ?? 1;
+  // From now on the client refuses requests the device could not take.
+  client.maxFrame = maxFrame;
   return {
     params,
     writeSize: transport.writeSize,

@@ -17,7 +17,7 @@ import {
   type SmpRequest,
 } from '../core/smp/index.ts';
 import { TransportClosedError, type CloseReason, type Transport } from '../transport/types.ts';
-import { SmpTimeoutError, TooManyPendingError } from './errors.ts';
+import { FrameTooLargeError, SmpTimeoutError, TooManyPendingError } from './errors.ts';
 
 export interface SmpClientOptions {
   /** Default answer timeout per request (ms). */
@@ -69,6 +69,12 @@ export class SmpClient {
     malformed: 0,
     notAnswers: 0,
   };
+  /**
+   * Largest frame the device and link take (set by negotiateLink from mcumgr
+   * params): a larger request is refused here, with a clear error, instead of
+   * being dropped by the device and met as a timeout.
+   */
+  maxFrame = Infinity;
   readonly #transport: Transport;
   readonly #timeoutMs: number;
   readonly #version: 0 | 1;
@@ -122,6 +128,9 @@ export class SmpClient {
       },
       request.body,
     );
+    // Nothing is pending yet, so the sequence number just taken is simply not used.
+    if (frame.length > this.maxFrame)
+      throw new FrameTooLargeError(request.name, frame.length, this.maxFrame);
 
     let timer: ReturnType<typeof setTimeout> | undefined;
     let onAbort: (() => void) | undefined;

@@ -6,7 +6,13 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { FieldflashError } from '../core/errors.ts';
-import { image, maxDataLength, SmpDeviceError, type FirstChunk } from '../core/smp/index.ts';
+import {
+  frameSizeWithData,
+  image,
+  maxDataLength,
+  SmpDeviceError,
+  type FirstChunk,
+} from '../core/smp/index.ts';
 import { SmpTimeoutError } from './errors.ts';
 import type { SmpClient } from './smp-client.ts';
 
@@ -49,6 +55,11 @@ export class UploadStalledError extends FieldflashError {
   }
 }
 
+/** Frame budget of the first chunk: two 127-byte console lines (2 × 93 raw bytes − length and CRC). */
+const FIRST_FRAME_BUDGET = 182;
+/** Smallest frame budget shrinking goes down to. */
+const MIN_FRAME_BUDGET = 128;
+
 /** Zephyr refuses a first chunk with less than a whole image header (err 22). */
 const FIRST_CHUNK_MIN = 32;
 
@@ -76,30 +87,49 @@ export async function uploadSequential(
   if (maxDataLength(maxFrame, first(sha)) < Math.min(FIRST_CHUNK_MIN, bytes.length))
     throw new FrameTooSmallError(maxFrame);
 
+  // The first chunk is kept small: the device may spend seconds erasing before it
+  // answers, and a frame of few lines is the least likely to be lost meanwhile.
+  const firstMin = frameSizeWithData(first(sha), FIRST_CHUNK_MIN);
+  let firstBudget = Math.min(maxFrame, Math.max(FIRST_FRAME_BUDGET, firstMin));
+  let laterBudget = maxFrame;
+  const laterMin = Math.min(maxFrame, MIN_FRAME_BUDGET);
   let off = 0;
   let match: boolean | undefined;
   let failures = 0;
   while (off < bytes.length) {
     signal?.throwIfAborted();
     const build = off === 0 ? first(sha) : (data: Uint8Array) => image.uploadNext(off, data);
-    const request = build(bytes.subarray(off, off + maxDataLength(maxFrame, build)));
+    const request = build(
+      bytes.subarray(off, off + maxDataLength(off === 0 ? firstBudget : laterBudget, build)),
+    );
+    const timeoutMs =
+      off === 0 ? (options.firstTimeoutMs ?? 40_000) : (options.chunkTimeoutMs ?? 5_000);
     let answer;
     try {
-      answer = await client.request(request, {
-        signal,
-        timeoutMs:
-          off === 0 ? (options.firstTimeoutMs ?? 40_000) : (options.chunkTimeoutMs ?? 5_000),
-      });
+      answer = await client.request(request, { signal, timeoutMs });
     } catch (error) {
-      const retryable =
-        error instanceof SmpTimeoutError || (error instanceof SmpDeviceError && error.busy);
-      if (!retryable || ++failures > retries) throw error;
-      if (error instanceof SmpDeviceError) await new Promise((r) => setTimeout(r, 100));
+      const timedOut = error instanceof SmpTimeoutError;
+      if (!timedOut && !(error instanceof SmpDeviceError && error.busy)) throw error;
+      if (++failures > retries) {
+        throw new UploadStalledError(
+          off,
+          timedOut
+            ? `the device did not answer ${failures} attempts at this offset (${(timeoutMs / 1000).toFixed(1)} s each)`
+            : 'the device stayed busy',
+        );
+      }
+      if (timedOut) {
+        // A lost frame is often one too long for the device to take in a burst: halve the next ones.
+        if (off === 0) firstBudget = Math.max(firstMin, Math.floor(firstBudget / 2));
+        else laterBudget = Math.max(laterMin, Math.floor(laterBudget / 2));
+      } else {
+        await new Promise((r) => setTimeout(r, 100));
+      }
       continue;
     }
     if (answer.off > bytes.length)
       throw new UploadStalledError(off, `the device claims offset ${answer.off}, past the end`);
-    // Progress resets the budget; a device that keeps asking for the same (or an earlier) offset uses it up.
+    // Progress resets the failure count; a device that keeps asking for the same (or an earlier) offset uses it up.
     failures = answer.off > off ? 0 : failures + 1;
     if (failures > retries)
       throw new UploadStalledError(off, `it keeps asking for offset ${answer.off}`);

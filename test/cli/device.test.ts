@@ -59,7 +59,7 @@ describe.skipIf(!hasSocat)('device commands over a serial pty', () => {
     expect(info.stdout).toBe('Zephyr fake-board\nbootloader: MCUboot, swap using move\n');
     const state = await runCli('state', ...port);
     expect(state.stdout).toMatch(
-      /^image 0 slot 0 {2}1\.0\.0 +a{64} {2}active confirmed bootable\n$/,
+      /^image 0 slot 0 {2}1\.0\.0\+0 +a{64} {2}active confirmed bootable\n$/,
     );
     const json = JSON.parse((await runCli('state', '--json', ...port)).stdout) as {
       images: { hash: string }[];
@@ -78,7 +78,7 @@ describe.skipIf(!hasSocat)('device commands over a serial pty', () => {
     expect(up.stdout).toMatch(/device checked its SHA-256/);
     expect(Buffer.compare(fake.state.uploaded, bytes)).toBe(0);
     const test = await runCli('test', path, ...port);
-    expect(test.stdout).toMatch(/marked for test[\s\S]*slot 1 {2}2\.0\.0 .* pending/);
+    expect(test.stdout).toMatch(/marked for test[\s\S]*slot 1 {2}2\.0\.0\+0 .* pending/);
     expect((await runCli('confirm', ...port)).code).toBe(0);
     expect((await runCli('reset', ...port)).stdout).toMatch(/reset requested/);
     expect(fake.state.resets).toBe(1);
@@ -119,11 +119,22 @@ describe.skipIf(!hasSocat)('device commands over a serial pty', () => {
     device = await startPtyDevice(() => []);
     const silent = await runCli('echo', 'x', '--port', device.path, '--timeout', '300');
     expect(silent.code).toBe(2);
-    expect(silent.stderr).toMatch(/did not answer the echo within 0\.3 s/);
+    expect(silent.stderr).toMatch(/did not answer the mcumgr parameters query within 0\.3 s/);
     const missing = await runCli('state', '--port', join(dir, 'no-such-tty'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/Cannot open serial port .*no-such-tty: no such port/);
     expect((await runCli('state')).stderr).toMatch(/--port PATH is required/);
+  });
+
+  it("a request too large for the device's buffer is refused before it is sent", async () => {
+    const fake = fakeDevice({ bufSize: 384 });
+    device = await startPtyDevice(fake.handler);
+    const r = await runCli('echo', 'x'.repeat(600), '--port', device.path);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /the echo would be a 614-byte SMP frame, but the device takes at most 380 bytes/i,
+    );
+    expect(fake.state.requests.map((q) => q.header.command)).toEqual([6]); // only mcumgr params went out
   });
 
   it('unplugging mid-upload ends with the disconnect, not a hang', async () => {

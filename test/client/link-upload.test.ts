@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { negotiateLink } from '../../src/client/link.ts';
 import { SmpClient } from '../../src/client/smp-client.ts';
-import { uploadSequential } from '../../src/client/upload-sequential.ts';
+import { uploadSequential, UploadStalledError } from '../../src/client/upload-sequential.ts';
 import { encodeFrame, frameSizeWithData, image, maxDataLength } from '../../src/core/smp/index.ts';
 import { createMemoryPair } from '../../src/transport/memory.ts';
 import { fakeBleLink } from '../helpers/fake-ble-link.ts';
@@ -101,6 +101,36 @@ describe('uploadSequential', () => {
     expect(first).toMatchObject({ off: 0, len: imageBytes.length });
     expect(Buffer.from(first?.['sha'] as Uint8Array).toString('hex')).toBe(
       Buffer.from(sha256(imageBytes)).toString('hex'),
+    );
+  });
+
+  it('keeps the first chunk small, and halves the frames after a loss (a device that drops long bursts)', async () => {
+    const { host, device } = createMemoryPair();
+    const fake = fakeDevice({ bufSize: 1024, dropFramesOver: 190 });
+    respond(device, fake.handler);
+    await uploadSequential(new SmpClient(host), imageBytes, { maxFrame: 1024, chunkTimeoutMs: 50 });
+    expect(Buffer.compare(fake.state.uploaded, imageBytes)).toBe(0);
+    const sizes = fake.state.requests
+      .filter((r) => r.header.command === 1)
+      .map((r) => 8 + r.header.length);
+    expect(sizes[0]).toBeLessThanOrEqual(182); // first chunk answered at once
+    expect(sizes.filter((n) => n > 190).length).toBe(3); // 1024, 512, 256 lost, then 128 from there on
+  });
+
+  it('gives up with a clear stall error when the device never answers a chunk', async () => {
+    const { host, device } = createMemoryPair();
+    const fake = fakeDevice({ bufSize: 384 });
+    respond(device, (req) =>
+      req.header.command === 1 && req.body['off'] !== 0 ? [] : fake.handler(req),
+    );
+    const err = await uploadSequential(new SmpClient(host), imageBytes, {
+      maxFrame: 384,
+      chunkTimeoutMs: 20,
+      retries: 2,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UploadStalledError);
+    expect((err as Error).message).toMatch(
+      /did not answer 3 attempts at this offset \(0\.0 s each\)/,
     );
   });
 

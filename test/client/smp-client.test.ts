@@ -4,7 +4,7 @@
  * with requests pending, and device errors.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SmpTimeoutError } from '../../src/client/errors.ts';
+import { FrameTooLargeError, SmpTimeoutError } from '../../src/client/errors.ts';
 import { SmpClient } from '../../src/client/smp-client.ts';
 import {
   encodeFrame,
@@ -165,6 +165,18 @@ describe('SmpClient', () => {
     }
     await expect(client.request(os.echo('c'))).rejects.toBeInstanceOf(TransportClosedError);
     expect(client.pending).toBe(0);
+  });
+
+  it('refuses a request larger than the device takes, without sending it', async () => {
+    const { client, log } = setup();
+    client.maxFrame = 100;
+    const err = await client.request(os.echo('x'.repeat(200))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FrameTooLargeError);
+    expect((err as Error).message).toMatch(
+      /would be a 213-byte SMP frame, but the device takes at most 100 bytes/,
+    );
+    expect(await client.request(os.echo('fits'))).toBe('fits');
+    expect(log.requests).toHaveLength(1);
   });
 
   it('leaves no timer behind once requests settle', async () => {

@@ -72,7 +72,6 @@ export function fakeDevice(options: FakeDeviceOptions = {}): {
     splitStatus: 0,
   });
   const handler: Handler = (req) => {
-    state.requests.push(req);
     const { group, command, op } = req.header;
     const b = req.body;
     const key = `${group}/${command}/${op}`;
@@ -148,6 +147,7 @@ export function fakeDevice(options: FakeDeviceOptions = {}): {
     }
   };
   const guarded: Handler = (req) => {
+    state.requests.push(req); // every request that arrived, answered or dropped
     const size = 8 + req.header.length;
     if (options.dropFramesOver !== undefined && size > options.dropFramesOver) return [];
     return handler(req);

@@ -6,8 +6,8 @@
  */
 import { bytesToHex, hexToBytes } from '../../core/bytes.ts';
 import { FieldflashError } from '../../core/errors.ts';
-import { readImageFile, verifyImage } from '../../core/image/index.ts';
-import { image, os, type ImageStateList } from '../../core/smp/index.ts';
+import { formatVersion, readImageFile, verifyImage } from '../../core/image/index.ts';
+import { image, os, parseDeviceVersion, type ImageStateList } from '../../core/smp/index.ts';
 import { flag, parseBasedInt, parseCommandArgs, str, type OptionSpec } from '../args.ts';
 import { printJson, type CliContext } from '../context.ts';
 import { EXIT, InFileError, UsageError } from '../errors.ts';
@@ -26,10 +26,23 @@ function parse(command: string, argv: string[], extra: OptionSpec = {}) {
   return parseCommandArgs(command, argv, { ...DEVICE_OPTIONS, ...extra });
 }
 
+/** A device's version string (`1.2.3.4`) in the notation `verify` and `sign` use (`1.2.3+4`). */
+function versionText(device: string): string {
+  try {
+    return formatVersion(parseDeviceVersion(device));
+  } catch {
+    return device;
+  }
+}
+
 /** A state list as JSON-friendly data. */
 export function stateJson(list: ImageStateList) {
   return {
-    images: list.images.map((i) => ({ ...i, hash: i.hash ? bytesToHex(i.hash) : null })),
+    images: list.images.map((i) => ({
+      ...i,
+      versionText: versionText(i.version),
+      hash: i.hash ? bytesToHex(i.hash) : null,
+    })),
     splitStatus: list.splitStatus ?? null,
   };
 }
@@ -41,7 +54,7 @@ export function describeState(list: ImageStateList): string {
       const flags = (['active', 'confirmed', 'pending', 'permanent', 'bootable'] as const)
         .filter((f) => i[f])
         .join(' ');
-      return `image ${i.image} slot ${i.slot}  ${i.version.padEnd(12)} ${i.hash ? bytesToHex(i.hash) : '(no hash)'}  ${flags}\n`;
+      return `image ${i.image} slot ${i.slot}  ${versionText(i.version).padEnd(12)} ${i.hash ? bytesToHex(i.hash) : '(no hash)'}  ${flags}\n`;
     })
     .join('');
 }

@@ -56,24 +56,20 @@ export async function uploadCommand(argv: string[], ctx: CliContext): Promise<nu
   const upload = bytes.subarray(0, verdict.layout.tlvEnd); // never the slot padding
   const imageIndex = str(values['image']);
   let shown = -1;
-  const result = await withDevice(
-    'upload',
-    values,
-    async ({ client, link }) =>
-      uploadSequential(client, upload, {
-        maxFrame: link?.maxFrame ?? 384,
-        ...(imageIndex !== undefined
-          ? { imageIndex: parseBasedInt(imageIndex, 'upload: --image') }
-          : {}),
-        ...(flag(values['upgrade']) ? { upgrade: true } : {}),
-        onProgress: ({ sent, total }) => {
-          const pct = Math.floor((sent / total) * 100);
-          if (!ctx.json && pct !== shown && (pct % 10 === 0 || sent === total))
-            ctx.err(`uploaded ${pct}% (${sent}/${total} bytes)\n`);
-          shown = pct;
-        },
-      }),
-    { negotiate: true },
+  const result = await withDevice('upload', values, async ({ client, link }) =>
+    uploadSequential(client, upload, {
+      maxFrame: link.maxFrame,
+      ...(imageIndex !== undefined
+        ? { imageIndex: parseBasedInt(imageIndex, 'upload: --image') }
+        : {}),
+      ...(flag(values['upgrade']) ? { upgrade: true } : {}),
+      onProgress: ({ sent, total }) => {
+        const pct = Math.floor((sent / total) * 100);
+        if (!ctx.json && pct !== shown && (pct % 10 === 0 || sent === total))
+          ctx.err(`uploaded ${pct}% (${sent}/${total} bytes)\n`);
+        shown = pct;
+      },
+    }),
   );
   const summary = {
     ok: true,

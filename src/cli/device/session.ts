@@ -21,15 +21,13 @@ export const DEVICE_HELP = `  -p, --port PATH     serial port of the device (e.g
 
 export interface DeviceSession {
   readonly client: SmpClient;
-  /** Set when the command asked for negotiation. */
-  readonly link: LinkInfo | null;
+  readonly link: LinkInfo;
 }
 
 export async function withDevice<T>(
   command: string,
   values: Parsed['values'],
   run: (session: DeviceSession) => Promise<T>,
-  options: { negotiate?: boolean } = {},
 ): Promise<T> {
   const path = str(values['port']);
   if (!path) throw new UsageError(`${command}: --port PATH is required`);
@@ -45,7 +43,9 @@ export async function withDevice<T>(
     timeout ? { timeoutMs: parseBasedInt(timeout, `${command}: --timeout`) } : {},
   );
   try {
-    const link = options.negotiate ? await negotiateLink(client) : null;
+    // One round trip for mcumgr params: every request is then checked against the
+    // device's buffer before it is sent, rather than lost to it.
+    const link = await negotiateLink(client);
     return await run({ client, link });
   } finally {
     await client.close();
