@@ -64,10 +64,12 @@ export async function uploadCommand(argv: string[], ctx: CliContext): Promise<nu
         : {}),
       ...(flag(values['upgrade']) ? { upgrade: true } : {}),
       onProgress: ({ sent, total }) => {
-        const pct = Math.floor((sent / total) * 100);
-        if (!ctx.json && pct !== shown && (pct % 10 === 0 || sent === total))
-          ctx.err(`uploaded ${pct}% (${sent}/${total} bytes)\n`);
-        shown = pct;
+        // A line each time another tenth is done (one chunk may jump past several).
+        const tenth = Math.floor((sent / total) * 10);
+        if (!ctx.json && tenth !== shown) {
+          ctx.err(`uploaded ${Math.floor((sent / total) * 100)}% (${sent}/${total} bytes)\n`);
+        }
+        shown = tenth;
       },
     }),
   );
