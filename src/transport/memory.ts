@@ -4,62 +4,43 @@
  * Either end closing closes the other as "device lost".
  * @module
  */
-import { Closer } from './closer.ts';
-import { FrameQueue } from './frame-queue.ts';
-import {
-  TransportClosedError,
-  type CloseReason,
-  type SendOptions,
-  type Transport,
-} from './types.ts';
+import { BaseTransport } from './base.ts';
+import { TransportClosedError, type SendOptions, type Transport } from './types.ts';
 
 export interface MemoryPairOptions {
   /** Frame bytes per simulated write (default 512). */
   readonly writeSize?: number;
 }
 
-class MemoryEnd implements Transport {
+class MemoryEnd extends BaseTransport implements Transport {
   readonly kind = 'memory';
   readonly frameOverhead = 0;
-  readonly writeSize: number;
-  readonly #queue = new FrameQueue();
-  readonly #closer = new Closer();
   peer: MemoryEnd | null = null;
 
-  constructor(writeSize: number) {
-    this.writeSize = writeSize;
+  constructor(readonly writeSize: number) {
+    super();
   }
 
-  get frames(): ReadableStream<Uint8Array> {
-    return this.#queue.stream;
-  }
-
-  get closed(): Promise<CloseReason> {
-    return this.#closer.closed;
-  }
-
-  deliver(frame: Uint8Array): void {
-    this.#queue.push(frame);
+  receive(frame: Uint8Array): void {
+    this.deliver(frame);
   }
 
   send(frame: Uint8Array, options: SendOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
-    const reason = this.#closer.reason;
+    const reason = this.closeReason;
     if (reason) return Promise.reject(new TransportClosedError('memory', reason));
     const copy = Uint8Array.from(frame);
     const peer = this.peer;
-    setTimeout(() => peer?.deliver(copy), 0);
+    setTimeout(() => peer?.receive(copy), 0);
     return Promise.resolve();
   }
 
-  shut(reason: CloseReason): void {
-    if (!this.#closer.close(reason)) return;
-    this.#queue.end();
+  lose(detail: string): void {
+    this.shut({ kind: 'device-lost', detail });
   }
 
   close(): Promise<void> {
-    this.shut({ kind: 'closed' });
-    this.peer?.shut({ kind: 'device-lost', detail: 'the other end closed' });
+    if (this.shut({ kind: 'closed' })) this.peer?.lose('the other end closed');
     return Promise.resolve();
   }
 }

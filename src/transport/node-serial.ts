@@ -6,14 +6,8 @@
 import type { SerialPort } from 'serialport';
 import { FieldflashError } from '../core/errors.ts';
 import { encodeSerialFrame, SERIAL_FRAME_OVERHEAD, SerialDeframer } from '../core/smp/index.ts';
-import { Closer } from './closer.ts';
-import { FrameQueue } from './frame-queue.ts';
-import {
-  TransportClosedError,
-  type CloseReason,
-  type SendOptions,
-  type Transport,
-} from './types.ts';
+import { BaseTransport } from './base.ts';
+import { TransportClosedError, type SendOptions, type Transport } from './types.ts';
 
 export interface NodeSerialOptions {
   readonly path: string;
@@ -42,59 +36,46 @@ export class SerialOpenError extends FieldflashError {
 /** Raw bytes per console line (124 base64 characters). */
 const LINE_BYTES = 93;
 
-class NodeSerialTransport implements Transport {
+class NodeSerialTransport extends BaseTransport implements Transport {
   readonly kind = 'serial';
   readonly writeSize = LINE_BYTES;
   readonly frameOverhead = SERIAL_FRAME_OVERHEAD;
   readonly deframer = new SerialDeframer();
-  readonly #queue = new FrameQueue();
-  readonly #closer = new Closer();
-  #tail: Promise<void> = Promise.resolve();
 
   constructor(private readonly port: SerialPort) {
+    super();
     port.on('data', (chunk: Buffer) => {
-      for (const frame of this.deframer.push(chunk)) this.#queue.push(frame);
+      for (const frame of this.deframer.push(chunk)) this.deliver(frame);
     });
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
-      this.#shut(
+      this.shut(
         err?.disconnected ? { kind: 'device-lost', detail: err.message } : { kind: 'closed' },
       );
     });
     port.on('error', (err: Error) =>
-      this.#shut({ kind: 'link-error', detail: err.message, cause: err }),
+      this.shut({ kind: 'link-error', detail: err.message, cause: err }),
     );
-  }
-
-  get frames(): ReadableStream<Uint8Array> {
-    return this.#queue.stream;
-  }
-
-  get closed(): Promise<CloseReason> {
-    return this.#closer.closed;
   }
 
   send(frame: Uint8Array, options: SendOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
     const bytes = encodeSerialFrame(frame);
-    // One frame at a time, in order: lines of two frames must never interleave.
-    const sent = this.#tail.then(() => this.#write(bytes));
-    this.#tail = sent.catch(() => undefined);
-    return sent;
+    return this.inOrder(() => this.#write(bytes));
   }
 
   #write(bytes: Uint8Array): Promise<void> {
-    const reason = this.#closer.reason;
+    const reason = this.closeReason;
     if (reason) return Promise.reject(new TransportClosedError('serial', reason));
     return new Promise((resolve, reject) => {
       // A write or drain error means the port is gone (EIO when a USB adapter or pty vanishes).
       const fail = (err: Error) => {
         const lost = /EIO|Input\/output error|ENXIO|ENODEV|disconnected/i.test(err.message);
-        this.#shut(
+        this.shut(
           lost
             ? { kind: 'device-lost', detail: err.message }
             : { kind: 'link-error', detail: err.message, cause: err },
         );
-        reject(new TransportClosedError('serial', this.#closer.reason ?? { kind: 'closed' }));
+        reject(new TransportClosedError('serial', this.closeReason ?? { kind: 'closed' }));
       };
       this.port.write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (err) => {
         if (err) return fail(err);
@@ -103,13 +84,8 @@ class NodeSerialTransport implements Transport {
     });
   }
 
-  #shut(reason: CloseReason): void {
-    if (this.#closer.close(reason)) this.#queue.end();
-  }
-
   async close(): Promise<void> {
-    if (this.#closer.reason) return;
-    this.#shut({ kind: 'closed' });
+    if (!this.shut({ kind: 'closed' })) return;
     if (this.port.isOpen) await new Promise<void>((resolve) => this.port.close(() => resolve()));
   }
 }

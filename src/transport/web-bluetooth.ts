@@ -9,8 +9,7 @@
  * @module
  */
 import { BleReassembler, splitIntoWrites } from '../core/smp/index.ts';
-import { Closer } from './closer.ts';
-import { FrameQueue } from './frame-queue.ts';
+import { BaseTransport } from './base.ts';
 import {
   LinkWriteError,
   TransportClosedError,
@@ -87,45 +86,35 @@ export async function requestSmpDevice(
   }
 }
 
-class WebBluetoothTransport implements Transport, WriteSizeTunable {
+class WebBluetoothTransport extends BaseTransport implements Transport, WriteSizeTunable {
   readonly kind = 'bluetooth';
   readonly frameOverhead = 0;
   readonly reassembler = new BleReassembler();
   readonly writeSizeCandidates: readonly number[];
   #writeSize: number;
-  readonly #queue = new FrameQueue();
-  readonly #closer = new Closer();
-  #tail: Promise<void> = Promise.resolve();
   readonly #onNotify = (event: Event) => {
     const view = (event.target as GattCharacteristicLike).value;
     if (!view) return;
     const bytes = new Uint8Array(
       view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength),
     );
-    for (const frame of this.reassembler.push(bytes, performance.now())) this.#queue.push(frame);
+    for (const frame of this.reassembler.push(bytes, performance.now())) this.deliver(frame);
   };
   readonly #onDisconnect = () =>
-    this.#shut({ kind: 'device-lost', detail: 'The device disconnected.' });
+    this.shut({ kind: 'device-lost', detail: 'The device disconnected.' });
 
   constructor(
     private readonly device: BluetoothDeviceLike,
     private readonly server: GattServerLike,
     private readonly characteristic: GattCharacteristicLike,
   ) {
+    super();
     const max = server.maxWriteWithoutResponseSize;
     this.#writeSize =
       max !== undefined && max >= SAFE_WRITE_SIZE ? Math.min(max, 512) : SAFE_WRITE_SIZE;
     this.writeSizeCandidates = WRITE_SIZE_CANDIDATES.filter((s) => max === undefined || s <= max);
     characteristic.addEventListener('characteristicvaluechanged', this.#onNotify);
     device.addEventListener('gattserverdisconnected', this.#onDisconnect);
-  }
-
-  get frames(): ReadableStream<Uint8Array> {
-    return this.#queue.stream;
-  }
-
-  get closed(): Promise<CloseReason> {
-    return this.#closer.closed;
   }
 
   get writeSize(): number {
@@ -141,14 +130,12 @@ class WebBluetoothTransport implements Transport, WriteSizeTunable {
   send(frame: Uint8Array, options: SendOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
     // One frame at a time: Zephyr has one reassembly context per connection.
-    const sent = this.#tail.then(() => this.#sendFrame(frame));
-    this.#tail = sent.catch(() => undefined);
-    return sent;
+    return this.inOrder(() => this.#sendFrame(frame));
   }
 
   async #sendFrame(frame: Uint8Array): Promise<void> {
     for (;;) {
-      const reason = this.#closer.reason;
+      const reason = this.closeReason;
       if (reason) throw new TransportClosedError('bluetooth', reason);
       const size = this.#writeSize;
       const writes = splitIntoWrites(frame, size);
@@ -159,29 +146,27 @@ class WebBluetoothTransport implements Transport, WriteSizeTunable {
         return;
       } catch (cause) {
         if (!this.server.connected) {
-          this.#shut({ kind: 'device-lost', detail: 'The device disconnected.' });
-          throw new TransportClosedError('bluetooth', this.#closer.reason ?? { kind: 'closed' });
+          this.shut({ kind: 'device-lost', detail: 'The device disconnected.' });
+          throw new TransportClosedError('bluetooth', this.closeReason ?? { kind: 'closed' });
         }
         // The browser refused the write while still connected: too large for this link.
         // Only a refused first write leaves the device's reassembly clean for a retry.
-        const smaller = this.writeSizeCandidates.find((s) => s < size) ?? SAFE_WRITE_SIZE;
         if (i !== 0 || size <= SAFE_WRITE_SIZE)
           throw new LinkWriteError('bluetooth', writes[i]?.length ?? size, { cause });
-        this.#writeSize = smaller;
+        this.#writeSize = this.writeSizeCandidates.find((s) => s < size) ?? SAFE_WRITE_SIZE;
       }
     }
   }
 
-  #shut(reason: CloseReason): void {
-    if (!this.#closer.close(reason)) return;
+  protected override shut(reason: CloseReason): boolean {
+    if (!super.shut(reason)) return false;
     this.characteristic.removeEventListener('characteristicvaluechanged', this.#onNotify);
     this.device.removeEventListener('gattserverdisconnected', this.#onDisconnect);
-    this.#queue.end();
+    return true;
   }
 
   async close(): Promise<void> {
-    if (this.#closer.reason) return;
-    this.#shut({ kind: 'closed' });
+    if (!this.shut({ kind: 'closed' })) return;
     if (this.server.connected) {
       await this.characteristic.stopNotifications().catch(() => undefined);
       this.server.disconnect();

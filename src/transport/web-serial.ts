@@ -6,8 +6,7 @@
  * @module
  */
 import { encodeSerialFrame, SERIAL_FRAME_OVERHEAD, SerialDeframer } from '../core/smp/index.ts';
-import { Closer } from './closer.ts';
-import { FrameQueue } from './frame-queue.ts';
+import { BaseTransport } from './base.ts';
 import {
   TransportClosedError,
   type CloseReason,
@@ -32,19 +31,25 @@ export interface SerialLike {
 /** Raw bytes per console line (124 base64 characters). */
 const LINE_BYTES = 93;
 
-class WebSerialTransport implements Transport {
+/** Chromium reports an unplugged port as NetworkError "The device has been lost.". */
+function reasonFor(error: unknown): CloseReason {
+  const message = String((error as Error).message ?? error);
+  return (error as DOMException).name === 'NetworkError'
+    ? { kind: 'device-lost', detail: message }
+    : { kind: 'link-error', detail: message, cause: error };
+}
+
+class WebSerialTransport extends BaseTransport implements Transport {
   readonly kind = 'serial';
   readonly writeSize = LINE_BYTES;
   readonly frameOverhead = SERIAL_FRAME_OVERHEAD;
   readonly deframer = new SerialDeframer();
-  readonly #queue = new FrameQueue();
-  readonly #closer = new Closer();
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #reading: Promise<void>;
-  #tail: Promise<void> = Promise.resolve();
 
   constructor(private readonly port: SerialPortLike) {
+    super();
     if (!port.readable || !port.writable)
       throw new TransportClosedError('serial', {
         kind: 'link-error',
@@ -55,69 +60,44 @@ class WebSerialTransport implements Transport {
     this.#reading = this.#readLoop();
   }
 
-  get frames(): ReadableStream<Uint8Array> {
-    return this.#queue.stream;
-  }
-
-  get closed(): Promise<CloseReason> {
-    return this.#closer.closed;
-  }
-
   async #readLoop(): Promise<void> {
     try {
       for (;;) {
         const { value, done } = await this.#reader.read();
         if (done) break;
-        for (const frame of this.deframer.push(value)) this.#queue.push(frame);
+        for (const frame of this.deframer.push(value)) this.deliver(frame);
       }
-      this.#shut({ kind: 'closed' });
+      this.shut({ kind: 'closed' });
     } catch (error) {
-      // Chromium: NetworkError "The device has been lost." when unplugged.
-      const lost = (error as DOMException).name === 'NetworkError';
-      this.#shut(
-        lost
-          ? { kind: 'device-lost', detail: (error as Error).message }
-          : { kind: 'link-error', detail: String((error as Error).message ?? error), cause: error },
-      );
+      this.shut(reasonFor(error));
     }
   }
 
   send(frame: Uint8Array, options: SendOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
     const bytes = encodeSerialFrame(frame);
-    const sent = this.#tail.then(async () => {
-      const reason = this.#closer.reason;
+    return this.inOrder(async () => {
+      const reason = this.closeReason;
       if (reason) throw new TransportClosedError('serial', reason);
       try {
-        await this.#writer.ready;
+        await this.#writer.ready; // backpressure from the port
         await this.#writer.write(bytes);
       } catch (error) {
-        const lost = (error as DOMException).name === 'NetworkError';
-        this.#shut(
-          lost
-            ? { kind: 'device-lost', detail: (error as Error).message }
-            : { kind: 'link-error', detail: String(error), cause: error },
-        );
-        throw new TransportClosedError('serial', this.#closer.reason ?? { kind: 'closed' });
+        this.shut(reasonFor(error));
+        throw new TransportClosedError('serial', this.closeReason ?? { kind: 'closed' });
       }
     });
-    this.#tail = sent.catch(() => undefined);
-    return sent;
-  }
-
-  #shut(reason: CloseReason): void {
-    if (this.#closer.close(reason)) this.#queue.end();
   }
 
   async close(): Promise<void> {
-    const already = this.#closer.reason;
-    this.#shut({ kind: 'closed' });
+    const lost = this.closeReason?.kind === 'device-lost';
+    this.shut({ kind: 'closed' });
     await this.#reader.cancel().catch(() => undefined);
     await this.#reading;
     this.#reader.releaseLock();
     await this.#writer.close().catch(() => undefined);
     this.#writer.releaseLock();
-    if (!already || already.kind !== 'device-lost') await this.port.close().catch(() => undefined);
+    if (!lost) await this.port.close().catch(() => undefined);
   }
 }
 
