@@ -8,7 +8,12 @@
  * sent again.
  * @module
  */
-import { BleReassembler, splitIntoWrites } from '../core/smp/index.ts';
+import {
+  BleReassembler,
+  SMP_CHARACTERISTIC_UUID,
+  SMP_SERVICE_UUID,
+  splitIntoWrites,
+} from '../core/smp/index.ts';
 import { BaseTransport } from './base.ts';
 import {
   LinkWriteError,
@@ -19,8 +24,7 @@ import {
   type WriteSizeTunable,
 } from './types.ts';
 
-export const SMP_SERVICE_UUID = '8d53dc1d-1db7-4cd3-868b-8a527460aa84';
-export const SMP_CHARACTERISTIC_UUID = 'da2e7828-fbce-4e01-ae9e-261174997c48';
+export { SMP_CHARACTERISTIC_UUID, SMP_SERVICE_UUID };
 
 /** ATT default MTU 23 − 3: every link carries writes this large. */
 export const SAFE_WRITE_SIZE = 20;

@@ -5,7 +5,7 @@
  * (research/protocols.md §2.3). A body is always one map with text keys.
  * @module
  */
-import { decode, encode } from 'cborg';
+import { decode, decodeFirst, encode } from 'cborg';
 import { FieldflashError } from '../errors.ts';
 
 export type CborValue =
@@ -50,6 +50,21 @@ export function decodeBody(bytes: Uint8Array): CborMap {
     });
   }
   if (!isMap(value)) throw new SmpCborError('the device sent CBOR that is not a map');
+  return value;
+}
+
+/**
+ * The map at the start of `bytes`, ignoring what follows it: how a server's
+ * decoder (zcbor on Zephyr) reads a request whose buffer holds more.
+ */
+export function decodeLeadingMap(bytes: Uint8Array): CborMap {
+  let value: unknown;
+  try {
+    [value] = decodeFirst(bytes, DECODE_OPTIONS);
+  } catch (cause) {
+    throw new SmpCborError(`malformed CBOR: ${(cause as Error).message}`, { cause });
+  }
+  if (!isMap(value)) throw new SmpCborError('the CBOR is not a map');
   return value;
 }
 

@@ -9,6 +9,10 @@
 import { concatBytes } from '../../bytes.ts';
 import { SMP_HEADER_SIZE } from '../header.ts';
 
+/** The SMP GATT service and its one characteristic (write without response + notify). */
+export const SMP_SERVICE_UUID = '8d53dc1d-1db7-4cd3-868b-8a527460aa84';
+export const SMP_CHARACTERISTIC_UUID = 'da2e7828-fbce-4e01-ae9e-261174997c48';
+
 /** Splits a frame into writes of at most `writeSize` bytes; never mixes two frames in one write. */
 export function splitIntoWrites(frame: Uint8Array, writeSize: number): Uint8Array[] {
   if (!Number.isInteger(writeSize) || writeSize < SMP_HEADER_SIZE) {

@@ -1,0 +1,99 @@
+/**
+ * Time on a simulated wire. Everything here runs on the ordinary timer
+ * globals, so that tests and benchmarks run it in virtual time by installing
+ * fake timers (vitest's, @sinonjs/fake-timers), and the demo in real time.
+ * @module
+ */
+
+export const now = (): number => Date.now();
+
+/** A cancellable set of timers: dropping a link or cutting power cancels everything still in flight. */
+export class Timers {
+  readonly #pending = new Map<ReturnType<typeof setTimeout>, (() => void) | null>();
+
+  at(time: number, fn: () => void): void {
+    const handle = setTimeout(
+      () => {
+        this.#pending.delete(handle);
+        fn();
+      },
+      Math.max(0, time - now()),
+    );
+    this.#pending.set(handle, null);
+  }
+
+  after(ms: number, fn: () => void): void {
+    this.at(now() + ms, fn);
+  }
+
+  /** Resolves true after `ms`, or false as soon as the timers are cancelled. */
+  sleep(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const handle = setTimeout(
+        () => {
+          this.#pending.delete(handle);
+          resolve(true);
+        },
+        Math.max(0, ms),
+      );
+      this.#pending.set(handle, () => resolve(false));
+    });
+  }
+
+  cancelAll(): void {
+    const pending = [...this.#pending];
+    this.#pending.clear();
+    for (const [handle, cancelled] of pending) {
+      clearTimeout(handle);
+      cancelled?.();
+    }
+  }
+
+  get size(): number {
+    return this.#pending.size;
+  }
+}
+
+/** A serial line in one direction: bytes leave one after another at the baud rate. */
+export class ByteWire {
+  #busyUntil = 0;
+
+  /** `bytesPerMs` Infinity = no rate limit (USB CDC, a pty). */
+  constructor(readonly bytesPerMs: number) {}
+
+  /** When `n` bytes sent now have finished arriving (before latency). */
+  schedule(n: number): number {
+    const start = Math.max(now(), this.#busyUntil);
+    this.#busyUntil = this.bytesPerMs === Infinity ? start : start + n / this.bytesPerMs;
+    return this.#busyUntil;
+  }
+}
+
+/**
+ * One direction of a Bluetooth LE connection: packets go out at connection
+ * events every `intervalMs`, at most `perEvent` per event.
+ */
+export class EventWire {
+  #slot = 0;
+  #used = 0;
+
+  constructor(
+    readonly intervalMs: number,
+    readonly perEvent: number,
+  ) {}
+
+  /** The connection event that carries a packet queued now. */
+  schedule(): number {
+    const next = Math.ceil(now() / this.intervalMs) * this.intervalMs;
+    if (next > this.#slot) {
+      this.#slot = next;
+      this.#used = 0;
+    }
+    if (this.#used >= this.perEvent) {
+      this.#slot += this.intervalMs;
+      this.#used = 0;
+    }
+    this.#used++;
+    return this.#slot;
+  }
+}
