@@ -137,7 +137,7 @@ export class SimSerialLink implements SimLink {
     this.#busyBuffers++;
     this.#timers.after(this.device.serial.lineProcessMs, () => {
       this.#busyBuffers--;
-      const bad = () => Object.values<number>(this.#deframer.drops).reduce((a, b) => a + b, 0);
+      const bad = () => Object.values({ ...this.#deframer.drops }).reduce((a, b) => a + b, 0);
       const before = bad();
       for (const frame of this.#deframer.push(line)) {
         // The length prefix and the CRC share the netbuf with the frame (serial_util.c).

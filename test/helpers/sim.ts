@@ -1,0 +1,85 @@
+/**
+ * Helpers for tests against the simulated device: run a promise to the end in
+ * virtual time, make signed images, and connect the real transports and
+ * client to the device through its browser-shaped host sides.
+ */
+import { vi } from 'vitest';
+import { SmpClient, type SmpClientOptions } from '../../src/client/smp-client.ts';
+import { signImage } from '../../src/core/image/index.ts';
+import type { ImageVersion } from '../../src/core/image/index.ts';
+import type { PrivateKey } from '../../src/core/keys/index.ts';
+import { SimulatedDevice, type DeviceConfig } from '../../src/sim/index.ts';
+import { connectSmpDevice, requestSmpDevice } from '../../src/transport/web-bluetooth.ts';
+import { openWebSerial } from '../../src/transport/web-serial.ts';
+
+/** Fake timers that also drive Date and performance, for virtual time. */
+export function useVirtualTime(): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+}
+
+/** Settles `promise` by jumping from timer to timer (virtual time); fails after `limitMs` of it. */
+export async function settle<T>(promise: Promise<T>, limitMs = 3_600_000): Promise<T> {
+  let state: { ok: true; value: T } | { ok: false; error: unknown } | null = null;
+  promise.then(
+    (value) => (state = { ok: true, value }),
+    (error: unknown) => (state = { ok: false, error }),
+  );
+  const start = Date.now();
+  while (state === null) {
+    if (Date.now() - start > limitMs) throw new Error(`not settled after ${limitMs} ms of virtual time`);
+    if (vi.getTimerCount() === 0) {
+      await vi.advanceTimersByTimeAsync(0);
+      if (state === null && vi.getTimerCount() === 0) throw new Error('deadlock: nothing pending and not settled');
+      continue;
+    }
+    await vi.advanceTimersToNextTimerAsync();
+  }
+  const s = state as { ok: true; value: T } | { ok: false; error: unknown };
+  if (!s.ok) throw s.error;
+  return s.value;
+}
+
+/** Lets virtual time run for `ms`. */
+export async function elapse(ms: number): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms);
+}
+
+export function version(text: string): ImageVersion {
+  const [core = '0.0.0', build = '0'] = text.split('+');
+  const [major = 0, minor = 0, revision = 0] = core.split('.').map(Number);
+  return { major, minor, revision, build: Number(build) };
+}
+
+/** A signed application image of `size` body bytes with a recognisable pattern. */
+export async function makeImage(key: PrivateKey | null, ver: string, size = 4096, seed = 1): Promise<Uint8Array> {
+  const body = new Uint8Array(32 + size);
+  for (let i = 0; i < size; i++) body[32 + i] = (i * 31 + seed * 17 + (i >> 8)) & 0xff;
+  const signed = await signImage(body, key, { version: version(ver), headerSize: 32, slotSize: 0x100000 });
+  return signed.image;
+}
+
+/** A powered, booted device with `primary` installed. */
+export async function bootedDevice(config: DeviceConfig, primary?: Uint8Array): Promise<SimulatedDevice> {
+  const device = new SimulatedDevice(config);
+  if (primary) device.install(primary, { slot: 'primary' });
+  await settle(device.powerOn());
+  return device;
+}
+
+/** The real Web Bluetooth transport and client, connected to the device's SMP service. */
+export async function bleClient(device: SimulatedDevice, options: SmpClientOptions = {}): Promise<SmpClient> {
+  const chosen = await requestSmpDevice(device.bluetooth());
+  if (!chosen) throw new Error('the simulated device was not offered');
+  const transport = await settle(connectSmpDevice(chosen));
+  return new SmpClient(transport, options);
+}
+
+/** The real Web Serial transport and client, on the device's port. */
+export async function serialClient(
+  device: SimulatedDevice,
+  options: SmpClientOptions & { baudRate?: number } = {},
+): Promise<SmpClient> {
+  const port = await device.serialPorts().requestPort();
+  const transport = await openWebSerial(port, { baudRate: options.baudRate ?? device.serial.baud ?? 115200 });
+  return new SmpClient(transport, options);
+}
