@@ -42,6 +42,12 @@ export interface SerialLinkProfile {
   readonly lineProcessMs: number;
   /** A UART keeps the port across a device reset; USB CDC-ACM re-enumerates (the port is lost). */
   readonly survivesReset: boolean;
+  /**
+   * USB CDC-ACM: the device NAKs while its buffers are full, so the host waits
+   * instead of losing lines. A UART (and a pty) has no such brake: a burst of
+   * more lines than free buffers loses the rest.
+   */
+  readonly flowControlled: boolean;
 }
 
 /** CONFIG_UART_MCUMGR_RX_BUF_SIZE 128: the longest line the device takes, newline included. */
@@ -85,6 +91,8 @@ export class SimSerialLink implements SimLink {
   readonly #faults: UnitFaults;
   #partialLine: number[] = [];
   #busyBuffers = 0;
+  /** Lines held back by flow control until a buffer is free. */
+  #held: Uint8Array[] = [];
   #open = true;
 
   constructor(readonly device: SerialDevice) {
@@ -132,11 +140,15 @@ export class SimSerialLink implements SimLink {
     if (line.length > RX_LINE_MAX)
       return countDrop(this.stats, 'line over CONFIG_UART_MCUMGR_RX_BUF_SIZE');
     if (this.#busyBuffers >= this.device.serial.rxLineBuffers) {
-      return countDrop(this.stats, 'no free line buffer');
+      if (this.device.serial.flowControlled) this.#held.push(line);
+      else countDrop(this.stats, 'no free line buffer');
+      return;
     }
     this.#busyBuffers++;
     this.#timers.after(this.device.serial.lineProcessMs, () => {
       this.#busyBuffers--;
+      const next = this.#held.shift();
+      if (next) queueMicrotask(() => this.#deviceGetsLine(next));
       const bad = () => Object.values({ ...this.#deframer.drops }).reduce((a, b) => a + b, 0);
       const before = bad();
       for (const frame of this.#deframer.push(line)) {
@@ -189,6 +201,7 @@ export class SimSerialLink implements SimLink {
   flush(): void {
     this.#timers.cancelAll();
     this.#busyBuffers = 0;
+    this.#held = [];
     this.#partialLine = [];
     this.#deframer = new SerialDeframer();
   }

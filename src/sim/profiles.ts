@@ -52,6 +52,7 @@ export const UART_115200: SerialLinkProfile = {
   rxLineBuffers: 2,
   lineProcessMs: 0.2,
   survivesReset: true,
+  flowControlled: false,
 };
 
 /** Zephyr's own USB CDC-ACM: no baud limit, the port re-enumerates at each reset. */
@@ -62,6 +63,23 @@ export const USB_CDC: SerialLinkProfile = {
   rxLineBuffers: 2,
   lineProcessMs: 0.2,
   survivesReset: false,
+  flowControlled: true,
+};
+
+/**
+ * native_sim's pty UART, `bigrx` build: no baud limit and no flow control, so
+ * lines arrive in bursts; more receive line buffers than the default 2 (with
+ * which a burst of more than two lines loses the rest, as
+ * shared/tools/smp-peer/README.md observed).
+ */
+const PTY_BIGRX: SerialLinkProfile = {
+  kind: 'serial',
+  baud: null,
+  latencyMs: 0.1,
+  rxLineBuffers: 8,
+  lineProcessMs: 0.05,
+  survivesReset: true,
+  flowControlled: false,
 };
 
 const ZEPHYR_INFO = {
@@ -96,7 +114,7 @@ function zephyrNativeSim(): DeviceConfig {
     appStartMs: 5,
     processMs: 0.1,
     ble: null,
-    serial: { ...USB_CDC, survivesReset: true },
+    serial: PTY_BIGRX,
     banner: BANNER,
     seed: 1,
   };
