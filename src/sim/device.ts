@@ -6,6 +6,7 @@
  * the device-level faults of its FaultPlan.
  * @module
  */
+import type { SubtleLike } from '../core/image/index.ts';
 import { MgmtErr } from '../core/smp/index.ts';
 import { Flash, type FlashGeometry, type FlashTiming } from './flash.ts';
 import { FaultPlan, type Fault } from './faults.ts';
@@ -98,7 +99,14 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
   #flashBusyUntil = 0;
   #advertisingWaiters = new Set<() => void>();
 
-  constructor(readonly config: DeviceConfig) {
+  /**
+   * @param host.subtle WebCrypto for the bootloader's RSA-PSS checks; defaults
+   *   to the platform's (browsers and Node both have `crypto.subtle`).
+   */
+  constructor(
+    readonly config: DeviceConfig,
+    host: { readonly subtle?: SubtleLike } = {},
+  ) {
     this.faults = new FaultPlan(config.seed);
     this.faults.onDeviceFault = (fault) => this.#scheduleFault(fault);
     const slots: ImageSlots[] = Array.from({ length: config.images }, (_, i) => ({
@@ -112,7 +120,14 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
     );
     this.server = new SmpServer(config.bufSize);
     const boot = config.bootloader;
-    this.bootloader = boot ? new Mcuboot(this.flash, slots, boot) : null;
+    this.bootloader = boot
+      ? new Mcuboot(
+          this.flash,
+          slots,
+          boot,
+          host.subtle ?? (globalThis.crypto?.subtle as SubtleLike | undefined),
+        )
+      : null;
     registerOs(
       this.server,
       {

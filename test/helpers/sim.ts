@@ -4,6 +4,7 @@
  * client to the device through its browser-shaped host sides.
  */
 import { vi } from 'vitest';
+import { subtle } from './crypto.ts';
 import { SmpClient, type SmpClientOptions } from '../../src/client/smp-client.ts';
 import { signImage } from '../../src/core/image/index.ts';
 import type { ImageVersion } from '../../src/core/image/index.ts';
@@ -12,9 +13,14 @@ import { SimulatedDevice, type DeviceConfig } from '../../src/sim/index.ts';
 import { connectSmpDevice, requestSmpDevice } from '../../src/transport/web-bluetooth.ts';
 import { openWebSerial } from '../../src/transport/web-serial.ts';
 
+/** Real wall-clock time, which the fake timers leave alone (hrtime is not faked). */
+const performanceNow = (): number => Number(process.hrtime.bigint() / 1_000_000n);
+
 /** Fake timers that also drive Date and performance, for virtual time. */
 export function useVirtualTime(): void {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] });
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'],
+  });
 }
 
 /** Settles `promise` by jumping from timer to timer (virtual time); fails after `limitMs` of it. */
@@ -25,13 +31,20 @@ export async function settle<T>(promise: Promise<T>, limitMs = 3_600_000): Promi
     (error: unknown) => (state = { ok: false, error }),
   );
   const start = Date.now();
+  let idleSince: number | null = null;
   while (state === null) {
-    if (Date.now() - start > limitMs) throw new Error(`not settled after ${limitMs} ms of virtual time`);
+    if (Date.now() - start > limitMs)
+      throw new Error(`not settled after ${limitMs} ms of virtual time`);
     if (vi.getTimerCount() === 0) {
-      await vi.advanceTimersByTimeAsync(0);
-      if (state === null && vi.getTimerCount() === 0) throw new Error('deadlock: nothing pending and not settled');
+      // Work outside the timers (WebCrypto digests) runs in real time: give it real turns.
+      await new Promise((resolve) => setImmediate(resolve));
+      idleSince ??= performanceNow();
+      if (state === null && vi.getTimerCount() === 0 && performanceNow() - idleSince > 10_000) {
+        throw new Error('deadlock: nothing pending and not settled');
+      }
       continue;
     }
+    idleSince = null;
     await vi.advanceTimersToNextTimerAsync();
   }
   const s = state as { ok: true; value: T } | { ok: false; error: unknown };
@@ -51,15 +64,28 @@ export function version(text: string): ImageVersion {
 }
 
 /** A signed application image of `size` body bytes with a recognisable pattern. */
-export async function makeImage(key: PrivateKey | null, ver: string, size = 4096, seed = 1): Promise<Uint8Array> {
+export async function makeImage(
+  key: PrivateKey | null,
+  ver: string,
+  size = 4096,
+  seed = 1,
+): Promise<Uint8Array> {
   const body = new Uint8Array(32 + size);
   for (let i = 0; i < size; i++) body[32 + i] = (i * 31 + seed * 17 + (i >> 8)) & 0xff;
-  const signed = await signImage(body, key, { version: version(ver), headerSize: 32, slotSize: 0x100000 });
+  const signed = await signImage(
+    body,
+    key,
+    { version: version(ver), headerSize: 32, slotSize: 0x100000 },
+    { subtle },
+  );
   return signed.image;
 }
 
 /** A powered, booted device with `primary` installed. */
-export async function bootedDevice(config: DeviceConfig, primary?: Uint8Array): Promise<SimulatedDevice> {
+export async function bootedDevice(
+  config: DeviceConfig,
+  primary?: Uint8Array,
+): Promise<SimulatedDevice> {
   const device = new SimulatedDevice(config);
   if (primary) device.install(primary, { slot: 'primary' });
   await settle(device.powerOn());
@@ -67,7 +93,10 @@ export async function bootedDevice(config: DeviceConfig, primary?: Uint8Array): 
 }
 
 /** The real Web Bluetooth transport and client, connected to the device's SMP service. */
-export async function bleClient(device: SimulatedDevice, options: SmpClientOptions = {}): Promise<SmpClient> {
+export async function bleClient(
+  device: SimulatedDevice,
+  options: SmpClientOptions = {},
+): Promise<SmpClient> {
   const chosen = await requestSmpDevice(device.bluetooth());
   if (!chosen) throw new Error('the simulated device was not offered');
   const transport = await settle(connectSmpDevice(chosen));
@@ -80,6 +109,8 @@ export async function serialClient(
   options: SmpClientOptions & { baudRate?: number } = {},
 ): Promise<SmpClient> {
   const port = await device.serialPorts().requestPort();
-  const transport = await openWebSerial(port, { baudRate: options.baudRate ?? device.serial.baud ?? 115200 });
+  const transport = await openWebSerial(port, {
+    baudRate: options.baudRate ?? device.serial.baud ?? 115200,
+  });
   return new SmpClient(transport, options);
 }

@@ -8,10 +8,29 @@
  * valid request is still answered, as Zephyr did.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decodeFrame, SerialDeframer, serialLines, splitIntoWrites } from '../../src/core/smp/index.ts';
+import {
+  decodeFrame,
+  SerialDeframer,
+  serialLines,
+  splitIntoWrites,
+} from '../../src/core/smp/index.ts';
 import { signImage } from '../../src/core/image/index.ts';
-import { BLE_FAST, deviceProfile, SimBleLink, SimSerialLink, SimulatedDevice, type DeviceConfig } from '../../src/sim/index.ts';
-import { asGoldenJson, fromHex, hasSmpVectors, latin1, loadGolden, type GoldenEntry } from '../helpers/smp-golden.ts';
+import {
+  BLE_FAST,
+  deviceProfile,
+  SimBleLink,
+  SimSerialLink,
+  SimulatedDevice,
+  type DeviceConfig,
+} from '../../src/sim/index.ts';
+import {
+  asGoldenJson,
+  fromHex,
+  hasSmpVectors,
+  latin1,
+  loadGolden,
+  type GoldenEntry,
+} from '../helpers/smp-golden.ts';
 import { settle, useVirtualTime } from '../helpers/sim.ts';
 
 const golden = loadGolden();
@@ -45,7 +64,10 @@ function serialHost(device: SimulatedDevice) {
   link.onBytes = (bytes) => received.push(...bytes);
   return {
     link,
-    async exchange(lines: Uint8Array[], waitMs = 5000): Promise<{ lines: string[]; frames: Uint8Array[] }> {
+    async exchange(
+      lines: Uint8Array[],
+      waitMs = 5000,
+    ): Promise<{ lines: string[]; frames: Uint8Array[] }> {
       received = [];
       for (const line of lines) await settle(link.hostBytes(line));
       const deframer = new SerialDeframer();
@@ -65,20 +87,38 @@ function serialHost(device: SimulatedDevice) {
   };
 }
 
-function expectSameAnswer(response: GoldenEntry, got: { lines: string[]; frames: Uint8Array[] }): void {
+function expectSameAnswer(
+  response: GoldenEntry,
+  got: { lines: string[]; frames: Uint8Array[] },
+): void {
   expect(got.frames, `${response.name}: one answer`).toHaveLength(1);
   const frame = got.frames[0] ?? new Uint8Array();
   // Byte for byte: Zephyr's lines (the golden's console-noise log lines are not SMP and are not modelled).
-  const smpLines = got.lines.filter((l) => l.startsWith('\u0006\t') || l.startsWith('\u0004\u0014'));
+  const smpLines = got.lines.filter(
+    (l) => l.startsWith('\u0006\t') || l.startsWith('\u0004\u0014'),
+  );
   expect(smpLines, `${response.name}: console lines`).toEqual(response.serial_lines);
   if (response.frame_hex) expect(hex(frame), `${response.name}: frame`).toBe(response.frame_hex);
   // Field by field.
   const decoded = decodeFrame(frame);
-  expect(decoded.header).toMatchObject({ op: response.op, group: response.group, command: response.command, seq: response.seq, version: response.version });
+  expect(decoded.header).toMatchObject({
+    op: response.op,
+    group: response.group,
+    command: response.command,
+    seq: response.seq,
+    version: response.version,
+  });
   expect(asGoldenJson(decoded.body), `${response.name}: fields`).toEqual(response.fields);
 }
 
-const nativeNames = new Set(['os_mcumgr_params', 'os_echo', 'os_echo_smp_v1', 'os_echo_long_multiline', 'error_v1_unsupported_group', 'os_reset']);
+const nativeNames = new Set([
+  'os_mcumgr_params',
+  'os_echo',
+  'os_echo_smp_v1',
+  'os_echo_long_multiline',
+  'error_v1_unsupported_group',
+  'os_reset',
+]);
 
 describe.skipIf(!hasSmpVectors)('golden.json replayed into the simulator (serial)', () => {
   beforeEach(useVirtualTime);
@@ -114,7 +154,8 @@ describe.skipIf(!hasSmpVectors)('golden.json replayed into the simulator (serial
       if (!response) throw new Error(`no response for ${request.name}`);
       if (request.pair === 'img_state_write_confirm_hash') {
         // Zephyr's capture re-uploaded the image (seq 21…25, not recorded) after the erase: do the same.
-        for (const up of uploads) expectSameAnswer(up.response!, await host.exchange(up.request.serial_lines.map(latin1)));
+        for (const up of uploads)
+          expectSameAnswer(up.response!, await host.exchange(up.request.serial_lines.map(latin1)));
       }
       expectSameAnswer(response, await host.exchange(request.serial_lines.map(latin1)));
     }
@@ -126,18 +167,26 @@ describe.skipIf(!hasSmpVectors)('golden.json replayed into the simulator (serial
   });
 
   it('malformed requests get no answer and the next valid request is answered, as on native_sim', async () => {
-    const malformed = golden.entries.filter((e) => e.malformed === true && e.direction === 'request');
+    const malformed = golden.entries.filter(
+      (e) => e.malformed === true && e.direction === 'request',
+    );
     expect(malformed).toHaveLength(5);
     const device = new SimulatedDevice(deviceProfile('zephyr-native-sim'));
     device.startApp();
     const host = serialHost(device);
     for (const entry of malformed) {
-      const behaviour = entry.peer_behaviour as { reply_raw: null; next_valid_request: string; next_valid_request_reply: { frame_hex: string }[] };
+      const behaviour = entry.peer_behaviour as {
+        reply_raw: null;
+        next_valid_request: string;
+        next_valid_request_reply: { frame_hex: string }[];
+      };
       const silent = await host.exchange(entry.serial_lines.map(latin1), 1500);
       expect(silent.frames, entry.name).toHaveLength(0);
       expect(silent.lines, entry.name).toEqual([]);
       const next = await host.exchange(serialLines(fromHex(behaviour.next_valid_request)));
-      expect(next.frames.map(hex), entry.name).toEqual(behaviour.next_valid_request_reply.map((r) => r.frame_hex));
+      expect(next.frames.map(hex), entry.name).toEqual(
+        behaviour.next_valid_request_reply.map((r) => r.frame_hex),
+      );
     }
     device.dispose();
   });
@@ -152,12 +201,18 @@ describe.skipIf(!hasSmpVectors)('golden.json frames over a Bluetooth link', () =
     const device = new SimulatedDevice(config);
     device.startApp();
     const notifications: Uint8Array[] = [];
-    const link = new SimBleLink(device, { notify: (b) => notifications.push(b), lost: () => undefined });
+    const link = new SimBleLink(device, {
+      notify: (b) => notifications.push(b),
+      lost: () => undefined,
+    });
     device.connected(link);
     link.subscribe(true);
-    for (const { request, response } of pairs.filter((p) => nativeNames.has(p.request.pair ?? '') && p.request.pair !== 'os_reset')) {
+    for (const { request, response } of pairs.filter(
+      (p) => nativeNames.has(p.request.pair ?? '') && p.request.pair !== 'os_reset',
+    )) {
       notifications.length = 0;
-      for (const write of splitIntoWrites(fromHex(request.frame_hex ?? ''), 495)) await settle(link.hostWrite(write));
+      for (const write of splitIntoWrites(fromHex(request.frame_hex ?? ''), 495))
+        await settle(link.hostWrite(write));
       await settle(new Promise((r) => setTimeout(r, 200)));
       const joined = Buffer.concat(notifications.map((n) => Buffer.from(n)));
       expect(joined.toString('hex'), request.name).toBe(response?.frame_hex);

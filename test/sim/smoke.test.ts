@@ -4,7 +4,14 @@ import { uploadSequential } from '../../src/client/upload-sequential.ts';
 import { image, os } from '../../src/core/smp/index.ts';
 import { deviceProfile } from '../../src/sim/index.ts';
 import { testKey } from '../helpers/keys.ts';
-import { bleClient, bootedDevice, makeImage, serialClient, settle, useVirtualTime } from '../helpers/sim.ts';
+import {
+  bleClient,
+  bootedDevice,
+  makeImage,
+  serialClient,
+  settle,
+  useVirtualTime,
+} from '../helpers/sim.ts';
 
 beforeEach(useVirtualTime);
 afterEach(() => vi.useRealTimers());
@@ -39,10 +46,16 @@ describe('simulated device smoke', () => {
   });
 
   it('talks over a UART at 115200 baud', async () => {
-    const device = await bootedDevice(deviceProfile('zephyr-qemu-mcuboot', []), await makeImage(null, '0.1.0', 2000));
+    const device = await bootedDevice(
+      deviceProfile('zephyr-qemu-mcuboot', []),
+      await makeImage(null, '0.1.0', 2000),
+    );
     const client = await serialClient(device);
     expect(await settle(client.request(os.echo('over serial')))).toBe('over serial');
-    expect(await settle(client.request(os.mcumgrParams()))).toMatchObject({ bufSize: 384, bufCount: 4 });
+    expect(await settle(client.request(os.mcumgrParams()))).toMatchObject({
+      bufSize: 384,
+      bufCount: 4,
+    });
     device.dispose();
     await client.close();
   });
