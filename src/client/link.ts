@@ -79,8 +79,10 @@ export async function negotiateLink(
       await client.request(os.echo(text), { signal, timeoutMs: options.probeTimeoutMs ?? 1500 });
       return true;
     } catch (error) {
-      // Any answer proves the frame arrived whole (echo may be disabled: rc 8).
-      if (error instanceof SmpDeviceError) return true;
+      // Any answer proves the frame arrived whole (echo may be disabled: rc 8) — except
+      // ECORRUPT: without reassembly Zephyr takes the first write alone as the packet,
+      // finds the header announcing more bytes than it holds, and says so (smp.c).
+      if (error instanceof SmpDeviceError) return error.rc !== MgmtErr.ECORRUPT;
       if (error instanceof SmpTimeoutError) return false;
       throw error;
     }

@@ -97,6 +97,8 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
   #buffersInUse = 0;
   #queue: Promise<void> = Promise.resolve();
   #flashBusyUntil = 0;
+  /** When the SMP work queue finishes what it is doing now. */
+  #smpBusyUntil = 0;
   #advertisingWaiters = new Set<() => void>();
 
   /**
@@ -125,7 +127,7 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
           this.flash,
           slots,
           boot,
-          host.subtle ?? (globalThis.crypto?.subtle as SubtleLike | undefined),
+          host.subtle ?? (globalThis.crypto?.subtle),
         )
       : null;
     registerOs(
@@ -145,6 +147,11 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
     } else {
       this.uploader = null;
     }
+  }
+
+  /** The links open now (for observing their counters). */
+  get links(): readonly SimLink[] {
+    return [...this.#links];
   }
 
   get state(): DeviceState {
@@ -266,6 +273,7 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
     this.#buffersInUse = 0;
     this.#queue = Promise.resolve();
     this.#flashBusyUntil = 0;
+    this.#smpBusyUntil = 0;
     this.uploader?.reset();
     this.#state = 'booting';
     for (const link of [...this.#links]) {
@@ -342,6 +350,10 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
     this.#event('link-down', `${link.kind}: closed by the host`);
   }
 
+  smpFreeAt(): number {
+    return Math.max(now(), this.#smpBusyUntil);
+  }
+
   listening(): boolean {
     return this.#state === 'running';
   }
@@ -395,6 +407,7 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
   }
 
   async #process(packet: Uint8Array, link: SimLink, epoch: number): Promise<void> {
+    this.#smpBusyUntil = now() + this.config.processMs;
     if (!(await this.#timers.sleep(this.config.processMs))) return;
     await this.server.handlePacket(
       packet,
@@ -430,9 +443,12 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
         }
         const late = this.faults.lateMs(header);
         if (late > 0) this.faults.note('late', `answer to seq ${header.seq} held back ${late} ms`);
+        this.#smpBusyUntil = now() + busyMs + late;
         if (!(await this.#timers.sleep(busyMs + late)) || epoch !== this.#epoch || !link.open)
           return;
+        // The answer goes out from the SMP thread (uart_mcumgr polls each byte out).
         const leaves = link.send(answer);
+        this.#smpBusyUntil = leaves;
         await this.#timers.sleep(leaves - now());
       },
     );

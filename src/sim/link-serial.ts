@@ -69,6 +69,12 @@ export interface SerialDevice {
   readonly side: DeviceSide;
   /** False while the device is off or rebooting: the UART takes nothing. */
   listening(): boolean;
+  /**
+   * When the SMP work queue will be free (ms): line buffers are freed by work
+   * on the same queue that runs requests (smp_uart.c), so while a request
+   * erases or writes flash, arriving lines find no free buffer.
+   */
+  smpFreeAt(): number;
   /** Whether the host sees a port: always for a UART bridge; for USB CDC only while the app runs. */
   present(): boolean;
   /** Changes each time a USB CDC device re-enumerates (a new port object). */
@@ -90,9 +96,8 @@ export class SimSerialLink implements SimLink {
   #deframer = new SerialDeframer();
   readonly #faults: UnitFaults;
   #partialLine: number[] = [];
-  #busyBuffers = 0;
-  /** Lines held back by flow control until a buffer is free. */
-  #held: Uint8Array[] = [];
+  /** When each occupied line buffer is freed (exact times; timers only fire on whole ms). */
+  #releases: number[] = [];
   #open = true;
 
   constructor(readonly device: SerialDevice) {
@@ -119,36 +124,54 @@ export class SimSerialLink implements SimLink {
   /** Bytes from the host, any chunking; resolves when they have left the host (a drain). */
   hostBytes(bytes: Uint8Array): Promise<void> {
     if (!this.#open) return Promise.resolve();
-    const end = this.#up.schedule(bytes.length);
     this.stats.bytesToDevice += bytes.length;
-    for (const b of bytes) {
-      this.#partialLine.push(b);
-      if (b !== NEWLINE) continue;
+    let end = now();
+    let from = 0;
+    // Each line arrives when its own last byte has crossed the wire.
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] !== NEWLINE) continue;
+      end = this.#up.schedule(i + 1 - from);
+      this.#partialLine.push(...bytes.subarray(from, i + 1));
+      from = i + 1;
       const line = Uint8Array.from(this.#partialLine);
       this.#partialLine = [];
       for (const unit of this.#faults.apply('to-device', line)) {
-        this.#timers.at(end + this.device.serial.latencyMs, () => this.#deviceGetsLine(unit));
+        const at = end + this.device.serial.latencyMs;
+        this.#timers.at(at, () => this.#lineArrives(unit, at));
       }
+    }
+    if (from < bytes.length) {
+      end = this.#up.schedule(bytes.length - from);
+      this.#partialLine.push(...bytes.subarray(from));
     }
     this.device.side.bytesToDevice(this.stats.bytesToDevice, this);
     return this.#timers.sleep(end - now()).then(() => undefined);
   }
 
-  /** Zephyr's UART side: a line buffer per line, taken by the SMP thread after `lineProcessMs`. */
-  #deviceGetsLine(line: Uint8Array): void {
+  /**
+   * Zephyr's UART side (uart_mcumgr.c, smp_uart.c): a line takes a buffer, the
+   * SMP work queue decodes it `lineProcessMs` after it is free, and only then
+   * frees the buffer. Times are kept exactly, so whole-millisecond timers do
+   * not change who finds a free buffer.
+   */
+  #lineArrives(line: Uint8Array, at: number): void {
     if (!this.#open || !this.device.listening()) return;
-    if (line.length > RX_LINE_MAX)
+    if (line.length > RX_LINE_MAX) {
       return countDrop(this.stats, 'line over CONFIG_UART_MCUMGR_RX_BUF_SIZE');
-    if (this.#busyBuffers >= this.device.serial.rxLineBuffers) {
-      if (this.device.serial.flowControlled) this.#held.push(line);
-      else countDrop(this.stats, 'no free line buffer');
-      return;
     }
-    this.#busyBuffers++;
-    this.#timers.after(this.device.serial.lineProcessMs, () => {
-      this.#busyBuffers--;
-      const next = this.#held.shift();
-      if (next) queueMicrotask(() => this.#deviceGetsLine(next));
+    this.#releases = this.#releases.filter((t) => t > at);
+    let start = at;
+    if (this.#releases.length >= this.device.serial.rxLineBuffers) {
+      if (!this.device.serial.flowControlled) return countDrop(this.stats, 'no free line buffer');
+      // USB flow control: the line waits in the host until the first buffer frees.
+      const first = Math.min(...this.#releases);
+      this.#releases.splice(this.#releases.indexOf(first), 1);
+      start = first;
+    }
+    const release = Math.max(start, this.device.smpFreeAt()) + this.device.serial.lineProcessMs;
+    this.#releases.push(release);
+    this.#timers.at(release, () => {
+      if (!this.device.listening()) return;
       const bad = () => Object.values({ ...this.#deframer.drops }).reduce((a, b) => a + b, 0);
       const before = bad();
       for (const frame of this.#deframer.push(line)) {
@@ -200,8 +223,7 @@ export class SimSerialLink implements SimLink {
   /** A UART across a device reset: the port stays, what was in flight is lost. */
   flush(): void {
     this.#timers.cancelAll();
-    this.#busyBuffers = 0;
-    this.#held = [];
+    this.#releases = [];
     this.#partialLine = [];
     this.#deframer = new SerialDeframer();
   }
