@@ -19,7 +19,7 @@ const zones = [
   { target: './src/transport', from: './src', except: below('core', 'transport') },
   { target: './src/client', from: './src', except: below('core', 'transport', 'client') },
   { target: './src/store', from: './src', except: below('core', 'store') },
-  { target: './src/sim', from: './src', except: below('core', 'transport', 'sim') },
+  { target: './src/sim', from: './src', except: below('core', 'sim') },
   {
     target: './src/engine',
     from: './src',

@@ -12,6 +12,7 @@ import {
   type UnreadableImage,
 } from '../app/image-check.ts';
 import type { TrustedKey } from '../core/keys/index.ts';
+import { DemoDevicePanel } from './DemoDevicePanel.tsx';
 import { ImagePicker } from './ImagePicker.tsx';
 import { KeyList } from './KeyList.tsx';
 import { VerdictCard } from './VerdictCard.tsx';
@@ -47,6 +48,7 @@ export function App() {
         {checking && <p class="checking">Checking {checking}…</p>}
         {!checking && result && <VerdictCard result={result} />}
       </div>
+      <DemoDevicePanel />
       <KeyList
         pinned={pinned}
         session={sessionKeys}

@@ -60,7 +60,8 @@ export function decodeBody(bytes: Uint8Array): CborMap {
 export function decodeLeadingMap(bytes: Uint8Array): CborMap {
   let value: unknown;
   try {
-    [value] = decodeFirst(bytes, DECODE_OPTIONS);
+    const [first] = decodeFirst(bytes, DECODE_OPTIONS) as [unknown, Uint8Array];
+    value = first;
   } catch (cause) {
     throw new SmpCborError(`malformed CBOR: ${(cause as Error).message}`, { cause });
   }
