@@ -5,7 +5,7 @@
  * @module
  */
 import { useState } from 'preact/hooks';
-import { connectDemo, type DemoLink, type DeviceSummary } from '../app/demo-device.ts';
+import type { DemoLink, DeviceSummary } from '../app/demo-device.ts';
 
 const hex = (b: Uint8Array | undefined) =>
   b ? Array.from(b.subarray(0, 8), (x) => x.toString(16).padStart(2, '0')).join('') + '…' : '—';
@@ -19,6 +19,8 @@ export function DemoDevicePanel() {
     setBusy(link);
     setError(null);
     try {
+      // Loaded on demand: the simulator, client and transports stay out of the first load.
+      const { connectDemo } = await import('../app/demo-device.ts');
       const { client, summary: s } = await connectDemo(link);
       setSummary(s);
       await client.close();
