@@ -123,12 +123,7 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
     this.server = new SmpServer(config.bufSize);
     const boot = config.bootloader;
     this.bootloader = boot
-      ? new Mcuboot(
-          this.flash,
-          slots,
-          boot,
-          host.subtle ?? (globalThis.crypto?.subtle),
-        )
+      ? new Mcuboot(this.flash, slots, boot, host.subtle ?? globalThis.crypto?.subtle)
       : null;
     registerOs(
       this.server,

@@ -7,7 +7,7 @@
  * On the air: writes without response, at most ATT_MTU − 3 bytes each (a
  * larger one is lost without an error, as on real links; the host cannot see
  * the MTU and must probe); packets travel at connection events,
- * `packetsPerEvent` per event each way; the device reassembles frames as
+ * as link-layer packets, `packetsPerEvent` per event each way; the device reassembles frames as
  * Zephyr's smp_reassembly.c does (or takes one write as one packet when
  * reassembly is off, smp_bt.c) and answers in notifications of at most
  * ATT_MTU − 3 bytes, only while the host is subscribed.
@@ -37,8 +37,14 @@ export interface BleLinkProfile {
   /** Negotiated ATT MTU (23…517). */
   readonly mtu: number;
   readonly intervalMs: number;
-  /** Packets per connection event, each way (depends on PHY, data length, controller). */
+  /** Link-layer packets per connection event, each way (depends on PHY, event length, controller). */
   readonly packetsPerEvent: number;
+  /**
+   * LL data PDU payload: 27 octets, or up to 251 with Data Length Extension
+   * (Core Vol 6 Part B §2.4.2.21). An ATT PDU plus its 4-byte L2CAP header
+   * travels in as many LL packets as it needs.
+   */
+  readonly dataLength: number;
   /** One-way latency added to every packet (radio and stack). */
   readonly latencyMs: number;
   /** CONFIG_MCUMGR_TRANSPORT_BT_REASSEMBLY. */
@@ -57,9 +63,21 @@ const ATT_OVERHEAD = 3;
 /** Chromium refuses a characteristic write larger than this (Blink, GATT max attribute length). */
 const MAX_ATTRIBUTE = 512;
 
-/** Frame bytes per second the link could carry at best, each way: full packets at every event. */
+/** L2CAP basic header: length + channel id. */
+const L2CAP_HEADER = 4;
+
+/** LL packets that carry one ATT write or notification of `n` payload bytes. */
+export function llPackets(p: BleLinkProfile, n: number): number {
+  return Math.max(1, Math.ceil((n + ATT_OVERHEAD + L2CAP_HEADER) / p.dataLength));
+}
+
+/**
+ * Frame bytes per second the link could carry at best, each way: full
+ * MTU-sized writes (or notifications) back to back at every event.
+ */
 export function bleCapacity(p: BleLinkProfile): LinkCapacity {
-  const perSecond = (p.packetsPerEvent * (p.mtu - ATT_OVERHEAD) * 1000) / p.intervalMs;
+  const payload = p.mtu - ATT_OVERHEAD;
+  const perSecond = ((p.packetsPerEvent / llPackets(p, payload)) * payload * 1000) / p.intervalMs;
   return { toDevice: perSecond, toHost: perSecond };
 }
 
@@ -127,7 +145,7 @@ export class SimBleLink implements SimLink {
     if (!this.#open) return;
     this.#queued++;
     this.stats.bytesToDevice += write.length;
-    const at = this.#up.schedule();
+    const at = this.#up.schedule(llPackets(this.device.ble, write.length));
     this.#timers.at(at, () => this.#release());
     for (const unit of this.#faults.apply('to-device', write)) {
       this.#timers.at(at + this.device.ble.latencyMs, () => this.#deviceGets(unit));
@@ -187,7 +205,7 @@ export class SimBleLink implements SimLink {
     }
     for (const chunk of splitIntoWrites(frame, this.device.ble.mtu - ATT_OVERHEAD)) {
       this.stats.bytesToHost += chunk.length;
-      const leaves = this.#down.schedule();
+      const leaves = this.#down.schedule(llPackets(this.device.ble, chunk.length));
       end = Math.max(end, leaves);
       for (const unit of this.#faults.apply('to-host', chunk)) {
         this.#timers.at(leaves + this.device.ble.latencyMs, () => {

@@ -33,7 +33,7 @@ import { ByteWire, now, Timers } from './wire.ts';
 
 export interface SerialLinkProfile {
   readonly kind: 'serial';
-  /** Bits per second; null = no rate limit (USB CDC-ACM, a pty). */
+  /** Bits per second on a UART; null = USB CDC-ACM (or a pty): no baud rate, USB full-speed bulk rate. */
   readonly baud: number | null;
   readonly latencyMs: number;
   /** CONFIG_UART_MCUMGR_RX_BUF_COUNT (Zephyr default 2). */
@@ -56,8 +56,19 @@ const RX_LINE_MAX = 128;
 const LINE_EFFICIENCY = 93 / 127;
 const NEWLINE = 0x0a;
 
+/**
+ * USB full speed: at most 19 bulk packets of 64 bytes per 1 ms frame (USB 2.0
+ * §5.8.4), the ceiling of a CDC-ACM port whatever baud rate the host sets.
+ */
+const USB_FS_BYTES_PER_MS = 19 * 64;
+
+/** Raw bytes per millisecond on the wire: 10 bits per byte on a UART (start, 8 data, stop). */
+function bytesPerMs(p: SerialLinkProfile): number {
+  return p.baud === null ? USB_FS_BYTES_PER_MS : p.baud / 10 / 1000;
+}
+
 export function serialCapacity(p: SerialLinkProfile): LinkCapacity {
-  const bytesPerSecond = p.baud === null ? Infinity : (p.baud / 10) * LINE_EFFICIENCY;
+  const bytesPerSecond = bytesPerMs(p) * 1000 * LINE_EFFICIENCY;
   return { toDevice: bytesPerSecond, toHost: bytesPerSecond };
 }
 
@@ -102,7 +113,7 @@ export class SimSerialLink implements SimLink {
 
   constructor(readonly device: SerialDevice) {
     const p = device.serial;
-    const perMs = p.baud === null ? Infinity : p.baud / 10 / 1000;
+    const perMs = bytesPerMs(p);
     this.#up = new ByteWire(perMs);
     this.#down = new ByteWire(perMs);
     this.#faults = new UnitFaults(

@@ -58,20 +58,19 @@ export class Timers {
 export class ByteWire {
   #busyUntil = 0;
 
-  /** `bytesPerMs` Infinity = no rate limit (USB CDC, a pty). */
   constructor(readonly bytesPerMs: number) {}
 
   /** When `n` bytes sent now have finished arriving (before latency). */
   schedule(n: number): number {
     const start = Math.max(now(), this.#busyUntil);
-    this.#busyUntil = this.bytesPerMs === Infinity ? start : start + n / this.bytesPerMs;
+    this.#busyUntil = start + n / this.bytesPerMs;
     return this.#busyUntil;
   }
 }
 
 /**
- * One direction of a Bluetooth LE connection: packets go out at connection
- * events every `intervalMs`, at most `perEvent` per event.
+ * One direction of a Bluetooth LE connection: link-layer packets go out at
+ * connection events every `intervalMs`, at most `perEvent` per event.
  */
 export class EventWire {
   #slot = 0;
@@ -82,18 +81,20 @@ export class EventWire {
     readonly perEvent: number,
   ) {}
 
-  /** The connection event that carries a packet queued now. */
-  schedule(): number {
+  /** The connection event that carries the last of `packets` LL packets queued now. */
+  schedule(packets = 1): number {
     const next = Math.ceil(now() / this.intervalMs) * this.intervalMs;
     if (next > this.#slot) {
       this.#slot = next;
       this.#used = 0;
     }
-    if (this.#used >= this.perEvent) {
-      this.#slot += this.intervalMs;
-      this.#used = 0;
+    for (let i = 0; i < packets; i++) {
+      if (this.#used >= this.perEvent) {
+        this.#slot += this.intervalMs;
+        this.#used = 0;
+      }
+      this.#used++;
     }
-    this.#used++;
     return this.#slot;
   }
 }

@@ -1,0 +1,160 @@
+/**
+ * The simulator's link capacity against what the plain sequential upload
+ * (client/upload-sequential.ts: one chunk in flight) achieves over it, in
+ * virtual time (@sinonjs/fake-timers): the baseline the pipelined engine has
+ * to beat. Also how fast the simulation itself runs (virtual seconds per
+ * wall-clock second). Printed as a table, or JSON with --json.
+ */
+import FakeTimers from '@sinonjs/fake-timers';
+import { negotiateLink } from '../src/client/link.ts';
+import { SmpClient } from '../src/client/smp-client.ts';
+import { uploadSequential } from '../src/client/upload-sequential.ts';
+import { signImage } from '../src/core/image/index.ts';
+import {
+  BLE_FAST,
+  BLE_MINIMAL,
+  deviceProfile,
+  SimulatedDevice,
+  UART_115200,
+  USB_CDC,
+  type DeviceConfig,
+} from '../src/sim/index.ts';
+import { connectSmpDevice, requestSmpDevice } from '../src/transport/web-bluetooth.ts';
+import { openWebSerial } from '../src/transport/web-serial.ts';
+
+interface Row {
+  readonly case: string;
+  readonly imageBytes: number;
+  readonly capacityBytesPerSec: number;
+  readonly virtualSeconds: number;
+  readonly bytesPerSec: number;
+  readonly efficiency: number;
+  readonly wallMs: number;
+}
+
+const json = process.argv.includes('--json');
+const SIZE = 256 * 1024;
+const wallNow = () => Number(process.hrtime.bigint() / 1000n) / 1000;
+
+async function run(
+  name: string,
+  config: DeviceConfig,
+  link: 'ble' | 'serial',
+  image: Uint8Array,
+): Promise<Row> {
+  const clock = FakeTimers.install({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'],
+  });
+  const settle = async <T>(p: Promise<T>): Promise<T> => {
+    let done = false;
+    p.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    while (!done) {
+      if (clock.countTimers() === 0) await new Promise((r) => setImmediate(r));
+      else await clock.nextAsync();
+    }
+    return p;
+  };
+  try {
+    const device = new SimulatedDevice(config);
+    device.install(
+      await signImage(new Uint8Array(2048), null, {
+        version: { major: 0, minor: 1, revision: 0, build: 0 },
+        headerSize: 32,
+        padHeader: true,
+        slotSize: config.slotSize,
+      }).then((s) => s.image),
+      { slot: 'primary' },
+    );
+    await settle(device.powerOn());
+    let transport;
+    if (link === 'ble') {
+      const chosen = await requestSmpDevice(device.bluetooth());
+      if (!chosen) throw new Error('no device');
+      transport = await settle(connectSmpDevice(chosen));
+    } else {
+      transport = await openWebSerial(await device.serialPorts().requestPort(), {
+        baudRate: config.serial?.baud ?? 115200,
+      });
+    }
+    const client = new SmpClient(transport);
+    const info = await settle(negotiateLink(client, { probeTimeoutMs: 500 }));
+    const capacity =
+      link === 'ble' ? device.capacity().ble!.toDevice : device.capacity().serial!.toDevice;
+    const t0 = Date.now();
+    const w0 = wallNow();
+    await settle(uploadSequential(client, image, { maxFrame: info.maxFrame }));
+    const virtualSeconds = (Date.now() - t0) / 1000;
+    const wallMs = wallNow() - w0;
+    device.dispose();
+    const bytesPerSec = image.length / virtualSeconds;
+    return {
+      case: name,
+      imageBytes: image.length,
+      capacityBytesPerSec: capacity,
+      virtualSeconds,
+      bytesPerSec,
+      efficiency: bytesPerSec / capacity,
+      wallMs,
+    };
+  } finally {
+    clock.uninstall();
+  }
+}
+
+const body = new Uint8Array(SIZE);
+for (let i = 0; i < SIZE; i++) body[i] = (i * 131 + (i >> 10)) & 0xff;
+const image = (
+  await signImage(body, null, {
+    version: { major: 1, minor: 0, revision: 0, build: 0 },
+    headerSize: 32,
+    padHeader: true,
+    slotSize: 0x76000,
+  })
+).image;
+
+const nrf = deviceProfile('nrf52840-ble', []);
+const usb = deviceProfile('usb-cdc', []);
+const rows: Row[] = [];
+for (const [name, config, link] of [
+  ['BLE 2M DLE, MTU 498, 15 ms, 6 LL/event, buf 2475', { ...nrf, ble: BLE_FAST }, 'ble'],
+  [
+    'BLE 2M DLE, MTU 247, 15 ms, 6 LL/event, buf 2475',
+    { ...nrf, ble: { ...BLE_FAST, mtu: 247 } },
+    'ble',
+  ],
+  ['BLE 1M, MTU 23, 30 ms, 4 LL/event, buf 2475', { ...nrf, ble: BLE_MINIMAL }, 'ble'],
+  ['UART 115200, buf 384', { ...usb, bufSize: 384, serial: UART_115200 }, 'serial'],
+  [
+    'UART 1 Mbaud, buf 2475',
+    { ...usb, bufSize: 2475, serial: { ...UART_115200, baud: 1_000_000 } },
+    'serial',
+  ],
+  ['USB CDC (full speed), buf 1024', { ...usb, serial: USB_CDC }, 'serial'],
+] as const) {
+  rows.push(await run(name, config, link, image));
+}
+
+if (json) {
+  console.log(
+    JSON.stringify({ benchmark: 'sim-sequential-upload', node: process.version, rows }, null, 2),
+  );
+} else {
+  const kb = (n: number) => (n / 1000).toFixed(1);
+  console.log(
+    `sequential upload of ${SIZE / 1024} KiB (+ header/TLVs) through the simulator, virtual time`,
+  );
+  console.log('case'.padEnd(52) + 'capacity kB/s  achieved kB/s  efficiency  virtual s  wall ms');
+  for (const r of rows) {
+    console.log(
+      r.case.padEnd(52) +
+        kb(r.capacityBytesPerSec).padStart(12) +
+        kb(r.bytesPerSec).padStart(15) +
+        `${(r.efficiency * 100).toFixed(1)} %`.padStart(12) +
+        r.virtualSeconds.toFixed(2).padStart(11) +
+        r.wallMs.toFixed(0).padStart(9),
+    );
+  }
+}
