@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeFrame, encodeHeader, os } from '../../src/core/smp/index.ts';
-import { deviceProfile, SimulatedDevice, SmpServer } from '../../src/sim/index.ts';
+import { deviceProfile, SimulatedDevice, type SmpServer } from '../../src/sim/index.ts';
 import { bleClient, bootedDevice, makeImage, settle, useVirtualTime } from '../helpers/sim.ts';
 
 function serverOf(): SmpServer {
