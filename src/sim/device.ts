@@ -13,7 +13,7 @@ import { FaultPlan, type Fault } from './faults.ts';
 import { registerImage } from './handlers/image.ts';
 import { ImageModel, type ImageGroupOptions } from './handlers/image-model.ts';
 import { Uploader } from './handlers/image-upload.ts';
-import { registerOs, type InfoStrings } from './handlers/os.ts';
+import { registerOs, type InfoStrings, type TaskInfo } from './handlers/os.ts';
 import { countDrop, type DeviceSide, type SimLink } from './link.ts';
 import {
   bleCapacity,
@@ -48,6 +48,9 @@ export interface DeviceConfig {
   readonly os: {
     readonly params: boolean;
     readonly info: InfoStrings | null;
+    /** Bootloader info and mode (MCUMGR_GRP_OS_BOOTLOADER_INFO). */
+    readonly bootloaderInfo: boolean;
+    readonly tasks: readonly TaskInfo[] | null;
     readonly echoWithoutText: 'empty' | 'einval';
   };
   readonly image: ImageGroupOptions;
@@ -130,8 +133,11 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
       {
         bufSize: config.bufSize,
         bufCount: config.bufCount,
-        ...config.os,
-        bootloaderMode: boot ? MODE_NUMBER[boot.mode] : null,
+        params: config.os.params,
+        info: config.os.info,
+        tasks: config.os.tasks,
+        echoWithoutText: config.os.echoWithoutText,
+        bootloaderMode: boot && config.os.bootloaderInfo ? MODE_NUMBER[boot.mode] : null,
       },
       () => this.#timers.after(config.resetMs, () => void this.reboot('reset command')),
     );

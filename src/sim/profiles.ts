@@ -98,6 +98,26 @@ const ZEPHYR_INFO = {
   platform: 'qemu_cortex_m0',
 } as const;
 
+/** What `info` says on the qemu_cortex_m0 smp_server fixture (release = its git hash, board with SoC). */
+const QEMU_INFO = {
+  nodeName: 'unknown',
+  release: '684c9e8f32e4',
+  version: '4.4.0',
+  buildDateTime: 'Wed Jun  3 22:21:59 2026',
+  machine: 'arm',
+  processor: 'cortex-m0',
+  platform: 'qemu_cortex_m0/nrf51822',
+} as const;
+
+/** What `info` says on the native_sim smp_server fixture. */
+const NATIVE_SIM_INFO = {
+  ...QEMU_INFO,
+  buildDateTime: 'Wed Jun  3 22:18:39 2026',
+  machine: 'posix',
+  processor: 'x86',
+  platform: 'native_sim/native',
+} as const;
+
 const BANNER = '*** Booting Zephyr OS build v4.4.0 ***\n';
 
 /** native_sim `serial_bigrx`: OS group only (no MCUboot, no image group), buffers 384 × 4. */
@@ -110,9 +130,19 @@ function zephyrNativeSim(): DeviceConfig {
     bootloader: null,
     bufSize: 384,
     bufCount: 4,
+    // As the Zephyr 4.4.0 native_sim fixture answers (checked by test/peer).
     os: {
       params: true,
-      info: { ...ZEPHYR_INFO, machine: 'posix', processor: 'native', platform: 'native_sim' },
+      info: NATIVE_SIM_INFO,
+      bootloaderInfo: false,
+      tasks: [
+        { name: '', prio: -16, tid: 0, state: 4, stksiz: 6, stkuse: 6 },
+        { name: 'mcumgr smp', prio: 3, tid: 1, state: 0x80, stksiz: 512, stkuse: 6 },
+        { name: 'sysworkq', prio: -1, tid: 2, state: 2, stksiz: 576, stkuse: 6 },
+        { name: 'shell_dummy', prio: 14, tid: 3, state: 2, stksiz: 512, stkuse: 6 },
+        { name: 'idle', prio: 15, tid: 4, state: 0, stksiz: 64, stkuse: 5 },
+        { name: 'main', prio: 0, tid: 5, state: 4, stksiz: 544, stkuse: 6 },
+      ],
       echoWithoutText: 'empty',
     },
     image: { allowErasePending: true, imageCheck: false, slotInfo: false },
@@ -142,12 +172,25 @@ function zephyrQemuMcuboot(keys: readonly TrustedKey[]): DeviceConfig {
       writeByteMs: 0.005,
     },
     images: 1,
-    slotSize: 0x1e000,
+    slotSize: 0x1a000,
     bootloader: { mode: 'swap', keys, validatePrimary: true, downgradePrevention: false },
     bufSize: 384,
     bufCount: 4,
-    os: { params: true, info: ZEPHYR_INFO, echoWithoutText: 'empty' },
-    image: { allowErasePending: true, imageCheck: false, slotInfo: false },
+    // As the Zephyr 4.4.0 qemu_cortex_m0 fixture answers (checked by test/peer).
+    os: {
+      params: true,
+      info: QEMU_INFO,
+      bootloaderInfo: false,
+      tasks: [
+        { name: '3', prio: 3, tid: 0, state: 0x80 },
+        { name: '-1', prio: -1, tid: 1, state: 2 },
+        { name: '14', prio: 14, tid: 2, state: 2 },
+        { name: '15', prio: 15, tid: 3, state: 0 },
+        { name: '0', prio: 0, tid: 4, state: 4 },
+      ],
+      echoWithoutText: 'empty',
+    },
+    image: { allowErasePending: true, imageCheck: false, slotInfo: true },
     resetMs: 250,
     appStartMs: 50,
     processMs: 0.2,
@@ -186,6 +229,8 @@ function nrf52840Ble(keys: readonly TrustedKey[]): DeviceConfig {
         processor: 'cortex-m4',
         platform: 'nrf52840dk/nrf52840',
       },
+      bootloaderInfo: true,
+      tasks: null,
       echoWithoutText: 'empty',
     },
     image: { allowErasePending: true, imageCheck: true, slotInfo: false },

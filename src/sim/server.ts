@@ -25,7 +25,7 @@ import {
   type CborMap,
   type SmpHeader,
 } from '../core/smp/index.ts';
-import { encodeZcbor } from './zcbor.ts';
+import { encodeZcbor, type ZcborMap } from './zcbor.ts';
 
 export interface SmpRequestIn {
   readonly header: SmpHeader;
@@ -44,7 +44,7 @@ export class BadRequest extends Error {}
 
 export type Answer =
   /** Success: the body as the handler writes it, keys in order. */
-  | { readonly body: CborMap }
+  | { readonly body: ZcborMap }
   /** A MGMT_ERR code: `{rc}` for any request version (smp_build_err_rsp). */
   | { readonly mgmt: number }
   /** A group code: `{err: {group, rc}}` (v2) or `{rc: translate(rc)}` (v1). */
@@ -143,7 +143,7 @@ export class SmpServer {
       throw error;
     }
     if ('mgmt' in answer) return fail(answer.mgmt);
-    let body: CborMap;
+    let body: ZcborMap;
     if ('body' in answer) body = answer.body;
     else if (header.version === 0)
       return fail(this.#translate.get(answer.group)?.(answer.rc) ?? MgmtErr.EUNKNOWN);
@@ -153,7 +153,7 @@ export class SmpServer {
     return { body: frame, failed: false };
   }
 
-  #frame(request: SmpHeader, body: CborMap): Uint8Array {
+  #frame(request: SmpHeader, body: ZcborMap): Uint8Array {
     const payload = encodeZcbor(body);
     const head = encodeHeader({
       op: responseOp(request.op),

@@ -8,9 +8,21 @@
  */
 import { encode, Tokenizer, Type } from 'cborg';
 import { concatBytes } from '../core/bytes.ts';
-import type { CborMap } from '../core/smp/index.ts';
+import type { CborValue } from '../core/smp/index.ts';
 
-export function encodeZcbor(body: CborMap): Uint8Array {
+/**
+ * An answer body: plain CBOR values, plus Maps where the key order is data
+ * (taskstat keys threads by name, and names like "3" would be reordered by a
+ * JavaScript object).
+ */
+export type ZcborValue =
+  | CborValue
+  | ReadonlyMap<string, ZcborValue>
+  | readonly ZcborValue[]
+  | { readonly [key: string]: ZcborValue };
+export type ZcborMap = { readonly [key: string]: ZcborValue };
+
+export function encodeZcbor(body: ZcborMap): Uint8Array {
   // No key sorting: zcbor writes keys in code order.
   const definite = encode(body, { mapSorter: undefined as never });
   const tokens = new Tokenizer(definite, {});

@@ -48,7 +48,7 @@ async function standInPrimary(): Promise<Uint8Array> {
   const signed = await signImage(new Uint8Array(32 + 1024), null, {
     version: { major: 0, minor: 0, revision: 0, build: 0 },
     headerSize: 32,
-    slotSize: 0x1e000,
+    slotSize: 0x1a000,
   });
   const bytes = Uint8Array.from(signed.image);
   const at = Buffer.from(bytes).indexOf(Buffer.from(signed.hash));

@@ -31,7 +31,7 @@ describe('simulated device smoke', () => {
     expect(r.match).toBe(true);
     const list = await settle(client.request(image.imageState()));
     expect(list.images).toHaveLength(2);
-    const newHash = list.images[1]!.hash;
+    const newHash = list.images[1]!.hash!;
     await settle(client.request(image.imageTest(newHash)));
     await settle(client.request(os.reset()));
     await settle(client.closed);

@@ -146,7 +146,7 @@ describe('test → reset → confirm, revert and overwrite-only', () => {
   ): Promise<Uint8Array> {
     await send(client, bytes, 0, bytes.length);
     const list = await settle(client.request(image.imageState()));
-    const hash = list.images.find((s) => s.slot === 1)!.hash;
+    const hash = list.images.find((s) => s.slot === 1)!.hash!;
     const after = await settle(client.request(image.imageTest(hash)));
     expect(after.images.find((s) => s.slot === 1)).toMatchObject({
       pending: true,
@@ -166,7 +166,7 @@ describe('test → reset → confirm, revert and overwrite-only', () => {
     let c = await bleClient(device);
     let list = await settle(c.request(image.imageState()));
     expect(list.images[0]).toMatchObject({ version: '2.0.0', active: true, confirmed: false });
-    expect(Buffer.from(list.images[0]!.hash).equals(Buffer.from(hash))).toBe(true);
+    expect(Buffer.from(list.images[0]!.hash!).equals(Buffer.from(hash))).toBe(true);
     // Not confirmed: the next reset reverts to 1.0.0.
     await settle(c.request(os.reset()));
     await settle(c.closed);
@@ -180,7 +180,7 @@ describe('test → reset → confirm, revert and overwrite-only', () => {
     expect(list.images[0]).toMatchObject({ version: '1.0.0', active: true, confirmed: true });
     // Again, and this time confirm: it survives a reset.
     const c2 = c;
-    await settle(c2.request(image.imageTest(list.images[1]!.hash)));
+    await settle(c2.request(image.imageTest(list.images[1]!.hash!)));
     await settle(c2.request(os.reset()));
     await settle(c2.closed);
     await settle(new Promise((r) => setTimeout(r, 3000)));

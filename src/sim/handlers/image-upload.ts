@@ -186,7 +186,8 @@ export class Uploader {
     if (info.ok && this.model.inUse(slot)) return { group: Group.IMAGE, rc: ImgErr.NO_FREE_SLOT };
     const area = this.model.area(slot);
     this.reset();
-    if (!area) return { group: Group.IMAGE, rc: ImgErr.INVALID_SLOT };
+    // No flash area for that slot: flash_area_open fails (seen on Zephyr 4.4.0).
+    if (!area) return { group: Group.IMAGE, rc: ImgErr.FLASH_OPEN_FAILED };
     const flash = this.model.boot.flash;
     if (!flash.isErased(area.offset, area.size)) request.spend(flash.erase(area.offset, area.size));
     return { body: {} };

@@ -25,6 +25,20 @@ export interface InfoStrings {
   readonly platform: string;
 }
 
+/**
+ * One thread as taskstat reports it (os_mgmt.c `os_mgmt_taskstat_encode_one`):
+ * keyed by its name (its priority when threads have no names), fields in
+ * Zephyr's order; the stack fields only where the build reports them.
+ */
+export interface TaskInfo {
+  readonly name: string;
+  readonly prio: number;
+  readonly tid: number;
+  readonly state: number;
+  readonly stksiz?: number;
+  readonly stkuse?: number;
+}
+
 export interface OsConfig {
   readonly bufSize: number;
   readonly bufCount: number;
@@ -33,6 +47,8 @@ export interface OsConfig {
   readonly info: InfoStrings | null;
   /** Bootloader info: the MCUboot mode number (os_mgmt.c), or null when the command is off. */
   readonly bootloaderMode: number | null;
+  /** Task statistics (MCUMGR_GRP_OS_TASKSTAT), or null when the command is off. */
+  readonly tasks: readonly TaskInfo[] | null;
   /** Echo without "d": the 4.x trees answer `{r: ""}`; a newer fix answers `{rc: 3}`. */
   readonly echoWithoutText: 'empty' | 'einval';
 }
@@ -74,6 +90,20 @@ export function registerOs(server: SmpServer, config: OsConfig, reset: () => voi
       return { body: {} };
     },
   });
+
+  const tasks = config.tasks;
+  if (tasks) {
+    server.register(Group.OS, OsCommand.TASKSTAT, {
+      read: () => ({
+        body: {
+          // A Map keeps the threads in Zephyr's order (thread list order).
+          tasks: new Map(
+            tasks.map(({ name, ...fields }) => [name, fields as Record<string, number>]),
+          ),
+        },
+      }),
+    });
+  }
 
   if (config.params) {
     server.register(Group.OS, OsCommand.MCUMGR_PARAMS, {
