@@ -11,6 +11,7 @@ import { signCommand, SIGN_HELP } from './commands/sign.ts';
 import { verifyCommand, VERIFY_HELP } from './commands/verify.ts';
 import { DEVICE_COMMANDS } from './commands/device.ts';
 import { uploadCommand, UPLOAD_HELP } from './commands/upload.ts';
+import { simCommand, SIM_HELP } from './commands/sim.ts';
 import { SmpDeviceError } from '../core/smp/index.ts';
 import type { CliContext } from './context.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -40,6 +41,11 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
     run: uploadCommand,
     help: UPLOAD_HELP,
     summary: 'device: verify and upload an image (sequential)',
+  },
+  sim: {
+    run: simCommand,
+    help: SIM_HELP,
+    summary: 'run a simulated Zephyr + MCUboot device on a pty',
   },
 };
 

@@ -124,8 +124,13 @@ export class FaultPlan {
     this.#active = [];
   }
 
+  /** Called for each fault as it is injected (the CLI prints them). */
+  onInjected: ((fault: InjectedFault) => void) | null = null;
+
   note(kind: Fault['kind'], detail: string): void {
-    this.log.push({ at: Date.now(), kind, detail });
+    const entry = { at: Date.now(), kind, detail };
+    this.log.push(entry);
+    this.onInjected?.(entry);
   }
 
   /** What to do with the next link unit going `direction`. */

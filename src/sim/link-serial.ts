@@ -48,6 +48,11 @@ export interface SerialLinkProfile {
    * more lines than free buffers loses the rest.
    */
   readonly flowControlled: boolean;
+  /**
+   * Overrides the wire rate (raw bytes per ms): an emulator's UART (QEMU)
+   * takes bytes as fast as they come, `Infinity`.
+   */
+  readonly wireBytesPerMs?: number;
 }
 
 /** CONFIG_UART_MCUMGR_RX_BUF_SIZE 128: the longest line the device takes, newline included. */
@@ -64,6 +69,7 @@ const USB_FS_BYTES_PER_MS = 19 * 64;
 
 /** Raw bytes per millisecond on the wire: 10 bits per byte on a UART (start, 8 data, stop). */
 function bytesPerMs(p: SerialLinkProfile): number {
+  if (p.wireBytesPerMs !== undefined) return p.wireBytesPerMs;
   return p.baud === null ? USB_FS_BYTES_PER_MS : p.baud / 10 / 1000;
 }
 

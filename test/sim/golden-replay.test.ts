@@ -69,7 +69,11 @@ function serialHost(device: SimulatedDevice) {
       waitMs = 5000,
     ): Promise<{ lines: string[]; frames: Uint8Array[] }> {
       received = [];
-      for (const line of lines) await settle(link.hostBytes(line));
+      // Paced as the capture was (QEMU's UART, like the profile, loses bursts of lines).
+      for (const line of lines) {
+        await settle(link.hostBytes(line));
+        await vi.advanceTimersByTimeAsync(15);
+      }
       const deframer = new SerialDeframer();
       const frames: Uint8Array[] = [];
       let seen = 0;

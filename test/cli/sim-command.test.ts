@@ -1,0 +1,170 @@
+/**
+ * `fieldflash sim --pty LINK`: the built binary runs the simulated device on a
+ * socat pty, and the CLI's own device commands (a real SMP client over a real
+ * serial port) drive it; faults given on the command line act. Plus the
+ * fault-spec parser and the usage errors.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseFaultSpec } from '../../src/cli/sim-fault-spec.ts';
+import { UsageError } from '../../src/cli/errors.ts';
+import { runCli } from '../helpers/cli.ts';
+import { hasSocat } from '../helpers/pty-device.ts';
+
+const BIN = new URL('../../dist/cli/fieldflash.mjs', import.meta.url).pathname;
+const UPLOAD = new URL('../../public/samples/demo-app-1.0.0.bin', import.meta.url).pathname;
+const FACTORY = new URL('../../public/samples/demo-app-0.9.0.bin', import.meta.url).pathname;
+const DEMO_KEY = new URL('../../src/app/demo/demo-signing-key.pem', import.meta.url).pathname;
+
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const p of running.splice(0)) p.kill('SIGINT');
+});
+
+/** Starts `fieldflash sim` and resolves once it printed its JSON summary. */
+async function startSim(...args: string[]): Promise<{
+  link: string;
+  proc: ChildProcess;
+  stderr: () => string;
+  summary: Record<string, unknown>;
+}> {
+  const link = join(mkdtempSync(join(tmpdir(), 'ff-sim-')), 'link');
+  const proc = spawn(process.execPath, [BIN, 'sim', '--pty', link, '--json', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(proc);
+  let out = '';
+  let err = '';
+  proc.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+  const summary = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    proc.stdout?.on('data', (b: Buffer) => {
+      out += b.toString();
+      try {
+        resolve(JSON.parse(out) as Record<string, unknown>);
+      } catch {
+        // not complete yet
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`sim exited with ${code}: ${err}`)));
+  });
+  return { link, proc, stderr: () => err, summary };
+}
+
+describe.skipIf(!hasSocat)('fieldflash sim on a pty', () => {
+  it('answers the CLI like the Zephyr qemu build: echo, params, state, info, upload', async () => {
+    const sim = await startSim();
+    expect(sim.summary).toMatchObject({
+      profile: 'zephyr-qemu-mcuboot',
+      bufSize: 384,
+      bufCount: 4,
+    });
+    const port = ['--port', sim.link];
+    expect((await runCli('echo', 'over the pty', ...port)).stdout).toBe('over the pty\n');
+    expect(JSON.parse((await runCli('params', ...port, '--json')).stdout)).toMatchObject({
+      bufSize: 384,
+      bufCount: 4,
+    });
+    expect((await runCli('info', ...port)).stdout).toMatch(/qemu_cortex_m0/);
+    const up = await runCli('upload', UPLOAD, ...port, '--key', DEMO_KEY);
+    expect(up.code).toBe(0);
+    const state = JSON.parse((await runCli('state', ...port, '--json')).stdout) as {
+      images: { slot: number; version: string }[];
+    };
+    expect(state.images).toContainEqual(expect.objectContaining({ slot: 1, version: '1.0.0' }));
+    sim.proc.kill('SIGINT');
+    const code = await new Promise((r) => sim.proc.once('exit', r));
+    expect(code).toBe(0);
+    expect(existsSync(sim.link)).toBe(false);
+  }, 60_000);
+
+  it('boots an installed image through MCUboot with the given key, and survives a reset', async () => {
+    const sim = await startSim('--profile', 'usb-cdc', '--image', FACTORY, '--key', DEMO_KEY);
+    const port = ['--port', sim.link];
+    const state = JSON.parse((await runCli('state', ...port, '--json')).stdout) as {
+      images: { version: string; active: boolean }[];
+    };
+    expect(state.images[0]).toMatchObject({ version: '0.9.0', active: true });
+    expect((await runCli('reset', ...port)).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await runCli('echo', 'back', ...port)).stdout).toBe('back\n');
+    expect(sim.stderr()).toMatch(/"what":"booted"/);
+  }, 60_000);
+
+  it('a --fault acts and is logged: silent echo → the CLI times out (exit 2)', async () => {
+    const sim = await startSim('--fault', 'silent:0.0');
+    const r = await runCli('echo', 'x', '--port', sim.link, '--timeout', '500');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/did not answer|timed out|no answer/i);
+    expect(sim.stderr()).toMatch(/"what":"fault silent"/);
+    expect((await runCli('params', '--port', sim.link)).code).toBe(0);
+  }, 60_000);
+
+  it('a device that does not boot is exit 1; bad usage is exit 2', async () => {
+    const other = join(mkdtempSync(join(tmpdir(), 'ff-key-')), 'other.pub.pem');
+    writeFileSync(
+      other,
+      generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }),
+    );
+    const link = join(mkdtempSync(join(tmpdir(), 'ff-sim-')), 'link');
+    const refused = await runCli('sim', '--pty', link, '--image', FACTORY, '--key', other);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/did not boot: image 0: primary slot: wrong-key/);
+    const notAKey = new URL('../../src/app/demo/README.md', import.meta.url).pathname;
+    expect((await runCli('sim', '--pty', link, '--key', notAKey)).code).toBe(2);
+    expect((await runCli('sim')).stderr).toMatch(/--pty LINK is required/);
+    expect((await runCli('sim', '--pty', link, '--profile', 'nrf52840-ble')).stderr).toMatch(
+      /serial link/,
+    );
+    expect((await runCli('sim', '--pty', link, '--fault', 'explode')).stderr).toMatch(
+      /unknown fault "explode"/,
+    );
+  });
+});
+
+describe('--fault specs', () => {
+  it.each([
+    ['drop:to-device', { kind: 'drop', direction: 'to-device' }],
+    ['corrupt:to-host:3:2', { kind: 'corrupt', direction: 'to-host', nth: 3, count: 2 }],
+    ['reorder:to-device:2', { kind: 'reorder', direction: 'to-device', nth: 2 }],
+    ['duplicate:to-host', { kind: 'duplicate', direction: 'to-host' }],
+    ['disconnect@byte=5000', { kind: 'disconnect', atByte: 5000 }],
+    ['disconnect@ms=2000', { kind: 'disconnect', afterMs: 2000 }],
+    [
+      'power-loss@byte=100,tear,off=500',
+      { kind: 'power-loss', atByte: 100, tear: true, offMs: 500 },
+    ],
+    ['power-loss@flash,tear', { kind: 'power-loss', duringFlash: true, tear: true }],
+    ['power-loss@ms=10', { kind: 'power-loss', afterMs: 10 }],
+    ['slow-flash=4', { kind: 'slow-flash', factor: 4 }],
+    ['busy:1.1:3', { kind: 'busy', match: { group: 1, command: 1 }, count: 3 }],
+    ['busy', { kind: 'busy' }],
+    ['silent:0.0', { kind: 'silent', match: { group: 0, command: 0 } }],
+    ['late=2500:1.1', { kind: 'late', delayMs: 2500, match: { group: 1, command: 1 } }],
+    ['wrong-offset=-100:2', { kind: 'wrong-offset', delta: -100, count: 2 }],
+    ['wrong-offset', { kind: 'wrong-offset' }],
+  ])('%s', (spec, fault) => {
+    expect(parseFaultSpec(spec)).toEqual(fault);
+  });
+
+  it.each([
+    ['drop', /to-device or to-host/],
+    ['drop:sideways', /to-device or to-host/],
+    ['drop:to-host:0', /NTH must be at least 1/],
+    ['disconnect@flash', /@byte=N or @ms=T only/],
+    ['disconnect@soon', /expected @byte=N or @ms=T/],
+    ['power-loss@byte=x', /N must be a whole number/],
+    ['power-loss@ms=5,melt', /unknown option "melt"/],
+    ['slow-flash=0', /positive number/],
+    ['late:1.1', /MS must be a whole number/],
+    ['busy:one', /COUNT must be a whole number/],
+    ['busy:1.x', /not GROUP.COMMAND/],
+    ['nap', /unknown fault "nap"/],
+  ])('refuses %s', (spec, message) => {
+    expect(() => parseFaultSpec(spec)).toThrow(UsageError);
+    expect(() => parseFaultSpec(spec)).toThrow(message);
+  });
+});
