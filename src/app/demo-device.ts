@@ -8,7 +8,7 @@
  */
 import { SmpClient } from '../client/smp-client.ts';
 import { negotiateLink, type LinkInfo } from '../client/link.ts';
-import { image, os, type ImageSlotState } from '../core/smp/index.ts';
+import { image, MgmtErr, os, SmpDeviceError, type ImageSlotState } from '../core/smp/index.ts';
 import type { SimulatedDevice } from '../sim/index.ts';
 import type { Transport } from '../transport/types.ts';
 import { connectSmpDevice, requestSmpDevice } from '../transport/web-bluetooth.ts';
@@ -66,7 +66,11 @@ export async function connectDemo(
   const client = new SmpClient(transport);
   const info = await negotiateLink(client, { signal });
   const [bootloader, list] = await Promise.all([
-    client.request(os.bootloaderName(), { signal }).catch(() => null),
+    // A device without bootloader info answers rc 8: then "unknown", anything else is a real failure.
+    client.request(os.bootloaderName(), { signal }).catch((error: unknown) => {
+      if (error instanceof SmpDeviceError && error.rc === MgmtErr.ENOTSUP) return null;
+      throw error;
+    }),
     client.request(image.imageState(), { signal }),
   ]);
   return { client, summary: { name: device.name, link, info, bootloader, slots: list.images } };

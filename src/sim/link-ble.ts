@@ -30,7 +30,7 @@ import {
   type LinkStats,
   type SimLink,
 } from './link.ts';
-import { EventWire, now, Timers } from './wire.ts';
+import { EventWire, InOrder, now, Timers } from './wire.ts';
 
 export interface BleLinkProfile {
   readonly kind: 'ble';
@@ -100,6 +100,8 @@ export class SimBleLink implements SimLink {
   readonly kind = 'ble';
   readonly stats: LinkStats = newStats();
   readonly #timers = new Timers();
+  readonly #toDevice = new InOrder(this.#timers);
+  readonly #toHost = new InOrder(this.#timers);
   readonly #up: EventWire;
   readonly #down: EventWire;
   readonly #faults: UnitFaults;
@@ -148,7 +150,7 @@ export class SimBleLink implements SimLink {
     const at = this.#up.schedule(llPackets(this.device.ble, write.length));
     this.#timers.at(at, () => this.#release());
     for (const unit of this.#faults.apply('to-device', write)) {
-      this.#timers.at(at + this.device.ble.latencyMs, () => this.#deviceGets(unit));
+      this.#toDevice.at(at + this.device.ble.latencyMs, () => this.#deviceGets(unit));
     }
     this.device.side.bytesToDevice(this.stats.bytesToDevice, this);
   }
@@ -208,7 +210,7 @@ export class SimBleLink implements SimLink {
       const leaves = this.#down.schedule(llPackets(this.device.ble, chunk.length));
       end = Math.max(end, leaves);
       for (const unit of this.#faults.apply('to-host', chunk)) {
-        this.#timers.at(leaves + this.device.ble.latencyMs, () => {
+        this.#toHost.at(leaves + this.device.ble.latencyMs, () => {
           if (this.#open) this.host.notify(unit);
         });
       }
@@ -235,6 +237,8 @@ export class SimBleLink implements SimLink {
     this.#open = false;
     this.#partial = null;
     this.#timers.cancelAll();
+    this.#toDevice.clear();
+    this.#toHost.clear();
     for (const w of this.#waiting.splice(0)) w();
   }
 }

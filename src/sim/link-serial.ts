@@ -29,7 +29,7 @@ import {
   type LinkStats,
   type SimLink,
 } from './link.ts';
-import { ByteWire, now, Timers } from './wire.ts';
+import { ByteWire, InOrder, now, Timers } from './wire.ts';
 
 export interface SerialLinkProfile {
   readonly kind: 'serial';
@@ -108,6 +108,9 @@ export class SimSerialLink implements SimLink {
   /** The host's end: the port vanished (USB re-enumeration, power loss). */
   onLost: (detail: string) => void = () => undefined;
   readonly #timers = new Timers();
+  readonly #arrivals = new InOrder(this.#timers);
+  readonly #decoding = new InOrder(this.#timers);
+  readonly #toHost = new InOrder(this.#timers);
   readonly #up: ByteWire;
   readonly #down: ByteWire;
   #deframer = new SerialDeframer();
@@ -154,7 +157,7 @@ export class SimSerialLink implements SimLink {
       this.#partialLine = [];
       for (const unit of this.#faults.apply('to-device', line)) {
         const at = end + this.device.serial.latencyMs;
-        this.#timers.at(at, () => this.#lineArrives(unit, at));
+        this.#arrivals.at(at, () => this.#lineArrives(unit, at));
       }
     }
     if (from < bytes.length) {
@@ -187,7 +190,7 @@ export class SimSerialLink implements SimLink {
     }
     const release = Math.max(start, this.device.smpFreeAt()) + this.device.serial.lineProcessMs;
     this.#releases.push(release);
-    this.#timers.at(release, () => {
+    this.#decoding.at(release, () => {
       if (!this.device.listening()) return;
       const bad = () => Object.values({ ...this.#deframer.drops }).reduce((a, b) => a + b, 0);
       const before = bad();
@@ -223,7 +226,7 @@ export class SimSerialLink implements SimLink {
     this.stats.bytesToHost += line.length;
     const leaves = this.#down.schedule(line.length);
     for (const unit of faultable ? this.#faults.apply('to-host', line) : [line]) {
-      this.#timers.at(leaves + this.device.serial.latencyMs, () => {
+      this.#toHost.at(leaves + this.device.serial.latencyMs, () => {
         if (this.#open) this.onBytes(unit);
       });
     }
@@ -239,10 +242,17 @@ export class SimSerialLink implements SimLink {
 
   /** A UART across a device reset: the port stays, what was in flight is lost. */
   flush(): void {
-    this.#timers.cancelAll();
+    this.#cancelTimers();
     this.#releases = [];
     this.#partialLine = [];
     this.#deframer = new SerialDeframer();
+  }
+
+  #cancelTimers(): void {
+    this.#timers.cancelAll();
+    this.#arrivals.clear();
+    this.#decoding.clear();
+    this.#toHost.clear();
   }
 
   hostClosed(): void {
@@ -253,6 +263,6 @@ export class SimSerialLink implements SimLink {
 
   #close(): void {
     this.#open = false;
-    this.#timers.cancelAll();
+    this.#cancelTimers();
   }
 }

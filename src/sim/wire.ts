@@ -54,6 +54,32 @@ export class Timers {
   }
 }
 
+/**
+ * Deliveries in one direction, in the order they were scheduled. Timers alone
+ * do not guarantee it in a browser: nested timers are clamped to 4 ms (HTML
+ * timers §8.6), so a packet scheduled from deep inside a timer chain can fire
+ * after a later one scheduled from an event — and a link must never reorder
+ * unless a fault says so.
+ */
+export class InOrder {
+  readonly #queue: (() => void)[] = [];
+
+  constructor(private readonly timers: { at(time: number, fn: () => void): void }) {}
+
+  /** Runs `fn` at `time` (ms), after everything scheduled before it. */
+  at(time: number, fn: () => void): void {
+    this.#queue.push(fn);
+    this.timers.at(time, () => {
+      // Whatever fires first runs the head; each timer accounts for one entry.
+      this.#queue.shift()?.();
+    });
+  }
+
+  clear(): void {
+    this.#queue.length = 0;
+  }
+}
+
 /** A serial line in one direction: bytes leave one after another at the baud rate. */
 export class ByteWire {
   #busyUntil = 0;

@@ -94,6 +94,22 @@ describe.skipIf(!hasSocat)('fieldflash sim on a pty', () => {
     expect(sim.stderr()).toMatch(/"what":"booted"/);
   }, 60_000);
 
+  it('without --image it runs a v0.0.0 placeholder that boots again after a reset; a dropped link comes back when the client writes', async () => {
+    const sim = await startSim('--fault', 'disconnect@ms=300');
+    expect(sim.summary).toMatchObject({ capacityBytesPerSecond: null }); // QEMU's UART: no wire limit
+    const port = ['--port', sim.link];
+    const state = JSON.parse((await runCli('state', ...port, '--json')).stdout) as {
+      images: { version: string }[];
+    };
+    expect(state.images[0]).toMatchObject({ version: '0.0.0' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(sim.stderr()).toMatch(/"what":"fault disconnect"/);
+    expect((await runCli('echo', 'after the drop', ...port)).stdout).toBe('after the drop\n');
+    expect((await runCli('reset', ...port)).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await runCli('echo', 'rebooted', ...port)).stdout).toBe('rebooted\n');
+  }, 60_000);
+
   it('a --fault acts and is logged: silent echo → the CLI times out (exit 2)', async () => {
     const sim = await startSim('--fault', 'silent:0.0');
     const r = await runCli('echo', 'x', '--port', sim.link, '--timeout', '500');

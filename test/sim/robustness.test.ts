@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { decodeFrame, encodeHeader, os } from '../../src/core/smp/index.ts';
 import { deviceProfile, SimulatedDevice, type SmpServer } from '../../src/sim/index.ts';
+import { InOrder } from '../../src/sim/wire.ts';
 import { bleClient, bootedDevice, makeImage, settle, useVirtualTime } from '../helpers/sim.ts';
 
 function serverOf(): SmpServer {
@@ -74,6 +75,17 @@ describe('SMP server robustness', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('in-order delivery', () => {
+  it('runs deliveries in the order scheduled even when their timers fire out of order (browser clamping)', () => {
+    const fired: (() => void)[] = [];
+    const order = new InOrder({ at: (_time, fn) => fired.push(fn) });
+    const got: number[] = [];
+    for (let i = 0; i < 5; i++) order.at(i, () => got.push(i));
+    for (const fn of fired.reverse()) fn();
+    expect(got).toEqual([0, 1, 2, 3, 4]);
   });
 });
 

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReadStream, WriteStream } from 'node:tty';
-import { readImageFile } from '../../core/image/index.ts';
+import { readImageFile, signImage } from '../../core/image/index.ts';
 import {
   deviceProfile,
   PROFILE_NAMES,
@@ -102,8 +102,16 @@ export async function simCommand(argv: string[], ctx: CliContext): Promise<numbe
       device.dispose();
       return EXIT.rejected;
     }
+  } else if (keys.length === 0) {
+    // Like the Zephyr fixtures: a v0.0.0 app in the primary slot, which the
+    // hash-only bootloader boots again after every reset.
+    device.install(await placeholderImage(device.config.slotSize), { slot: 'primary' });
+    await device.powerOn();
   } else {
     device.startApp();
+    ctx.err(
+      'note: no --image: the primary slot is empty, so after a reset MCUboot only boots an image you uploaded and marked for test\n',
+    );
   }
 
   const pty = await openPtyPair(link);
@@ -125,23 +133,32 @@ export async function simCommand(argv: string[], ctx: CliContext): Promise<numbe
     onEvent(e);
     if (e.what === 'booted') attach();
   };
-  pty.input.on('data', (chunk: Buffer) => void current?.hostBytes(new Uint8Array(chunk)));
+  pty.input.on('data', (chunk: Buffer) => {
+    // The host writing again after the device dropped the link (a disconnect
+    // fault) is a client that reopened the port: connect it.
+    if (!current?.open && device.listening()) attach();
+    void current?.hostBytes(new Uint8Array(chunk));
+  });
 
+  // An emulator's UART (the qemu profile) is not limited by a wire: no finite capacity.
   const capacity = device.capacity().serial?.toDevice ?? 0;
+  const capacityText = Number.isFinite(capacity)
+    ? `link capacity ${(capacity / 1000).toFixed(1)} kB/s`
+    : 'link not limited by a wire (emulated UART)';
   const summary = {
     pty: link,
     profile: profileName,
     name: device.name,
     bufSize: device.config.bufSize,
     bufCount: device.config.bufCount,
-    capacityBytesPerSecond: Math.round(capacity),
+    capacityBytesPerSecond: Number.isFinite(capacity) ? Math.round(capacity) : null,
     faults: strs(values['fault']),
   };
   if (ctx.json) printJson(ctx, summary);
   else {
     ctx.out(
       `simulated device "${device.name}" (${profileName}) on ${link}: buffers ${summary.bufSize} × ${summary.bufCount}, ` +
-        `link capacity ${(capacity / 1000).toFixed(1)} kB/s${faults.length ? `, ${faults.length} fault(s) armed` : ''}; Ctrl-C to stop\n`,
+        `${capacityText}${faults.length ? `, ${faults.length} fault(s) armed` : ''}; Ctrl-C to stop\n`,
     );
   }
 
@@ -155,6 +172,17 @@ export async function simCommand(argv: string[], ctx: CliContext): Promise<numbe
   pty.close();
   if (reason === 'socat') throw new PtyError('sim: the pty went away (socat exited)');
   return EXIT.ok;
+}
+
+/** An unsigned v0.0.0 image (16 KiB of zeros): boots on a bootloader without keys. */
+async function placeholderImage(slotSize: number): Promise<Uint8Array> {
+  const signed = await signImage(new Uint8Array(16 * 1024), null, {
+    version: { major: 0, minor: 0, revision: 0, build: 0 },
+    headerSize: 0x200,
+    padHeader: true,
+    slotSize,
+  });
+  return signed.image;
 }
 
 interface PtyPair {
