@@ -6,15 +6,16 @@
  * the device-level faults of its FaultPlan.
  * @module
  */
+export type { DeviceConfig, DeviceEvent, DeviceState } from './device-config.ts';
 import type { SubtleLike } from '../core/image/index.ts';
-import { MgmtErr } from '../core/smp/index.ts';
-import { Flash, type FlashGeometry, type FlashTiming } from './flash.ts';
+import type { DeviceConfig, DeviceEvent, DeviceState } from './device-config.ts';
+import { Flash } from './flash.ts';
 import { FaultPlan, type Fault } from './faults.ts';
 import { registerImage } from './handlers/image.ts';
-import { ImageModel, type ImageGroupOptions } from './handlers/image-model.ts';
+import { ImageModel } from './handlers/image-model.ts';
 import { Uploader } from './handlers/image-upload.ts';
-import { registerOs, type InfoStrings, type TaskInfo } from './handlers/os.ts';
-import { countDrop, type DeviceSide, type SimLink } from './link.ts';
+import { registerOs } from './handlers/os.ts';
+import type { DeviceSide, SimLink } from './link.ts';
 import {
   bleCapacity,
   SimBluetooth,
@@ -28,54 +29,11 @@ import {
   type SerialLinkProfile,
   type SimSerialLink,
 } from './link-serial.ts';
-import { Mcuboot, type BootloaderConfig, type BootResult, type ImageSlots } from './mcuboot.ts';
+import { Mcuboot, type BootResult, type ImageSlots } from './mcuboot.ts';
 import { SimSerial } from './serial-port.ts';
 import { SmpServer } from './server.ts';
+import { powerCutOf, SmpThread, type PowerCut } from './smp-thread.ts';
 import { now, Timers } from './wire.ts';
-
-export interface DeviceConfig {
-  /** Bluetooth name and `info` node name. */
-  readonly name: string;
-  readonly flash: Omit<FlashGeometry, 'size'> & FlashTiming;
-  /** Images (1, or 2 for e.g. application + network core), each with a primary and a secondary slot. */
-  readonly images: number;
-  readonly slotSize: number;
-  /** MCUboot, or null for a device without one (then no image group, as on native_sim). */
-  readonly bootloader: BootloaderConfig | null;
-  /** CONFIG_MCUMGR_TRANSPORT_NETBUF_SIZE and _COUNT. */
-  readonly bufSize: number;
-  readonly bufCount: number;
-  readonly os: {
-    readonly params: boolean;
-    readonly info: InfoStrings | null;
-    /** Bootloader info and mode (MCUMGR_GRP_OS_BOOTLOADER_INFO). */
-    readonly bootloaderInfo: boolean;
-    readonly tasks: readonly TaskInfo[] | null;
-    readonly echoWithoutText: 'empty' | 'einval';
-  };
-  readonly image: ImageGroupOptions;
-  /** MCUMGR_GRP_OS_RESET_MS: the reset answer goes out, the reboot comes this long after. */
-  readonly resetMs: number;
-  /** From the bootloader handing over to the app answering SMP (kernel init, BLE advertising). */
-  readonly appStartMs: number;
-  /** Time the SMP thread takes for any request, besides flash work. */
-  readonly processMs: number;
-  readonly ble: BleLinkProfile | null;
-  readonly serial: SerialLinkProfile | null;
-  /** Printed on the serial console at each boot. */
-  readonly banner: string;
-  /** Seeds corruptions and tears. */
-  readonly seed: number;
-}
-
-export type DeviceState = 'off' | 'booting' | 'running' | 'stuck-in-bootloader';
-
-export interface DeviceEvent {
-  readonly at: number;
-  readonly what:
-    'power-on' | 'reset' | 'power-loss' | 'booted' | 'boot-failed' | 'link-up' | 'link-down';
-  readonly detail: string;
-}
 
 /** MCUboot mode numbers as bootloader info reports them (enum mcuboot_mode, boot_status.h). */
 const MODE_NUMBER = { swap: 3, 'overwrite-only': 2 } as const;
@@ -92,16 +50,12 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
   onEvent: (event: DeviceEvent) => void = () => undefined;
   readonly #timers = new Timers();
   readonly #faultTimers = new Timers();
+  readonly #thread: SmpThread;
   readonly #links = new Set<SimLink>();
   #state: DeviceState = 'off';
   /** Bumped at every power cut or reboot: work queued before it is abandoned. */
   #epoch = 0;
   #usbGeneration = 0;
-  #buffersInUse = 0;
-  #queue: Promise<void> = Promise.resolve();
-  #flashBusyUntil = 0;
-  /** When the SMP work queue finishes what it is doing now. */
-  #smpBusyUntil = 0;
   #advertisingWaiters = new Set<() => void>();
 
   /**
@@ -114,6 +68,16 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
   ) {
     this.faults = new FaultPlan(config.seed);
     this.faults.onDeviceFault = (fault) => this.#scheduleFault(fault);
+    this.server = new SmpServer(config.bufSize);
+    this.#thread = new SmpThread({
+      server: this.server,
+      faults: this.faults,
+      timers: this.#timers,
+      processMs: config.processMs,
+      bufCount: config.bufCount,
+      running: () => this.#state === 'running',
+      cutPower: (cut) => this.powerLoss(cut),
+    });
     const slots: ImageSlots[] = Array.from({ length: config.images }, (_, i) => ({
       primary: { offset: 2 * i * config.slotSize, size: config.slotSize },
       secondary: { offset: (2 * i + 1) * config.slotSize, size: config.slotSize },
@@ -123,7 +87,6 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
       { ...geometry, size: 2 * config.images * config.slotSize },
       { eraseSectorMs, writeByteMs },
     );
-    this.server = new SmpServer(config.bufSize);
     const boot = config.bootloader;
     this.bootloader = boot
       ? new Mcuboot(this.flash, slots, boot, host.subtle ?? globalThis.crypto?.subtle)
@@ -244,9 +207,9 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
    * Power cut: RAM state lost, flash kept; with `tear`, a flash operation in
    * progress leaves its sector torn. Comes back after `offMs` if given.
    */
-  powerLoss(options: { tear?: boolean; offMs?: number } = {}): void {
+  powerLoss(options: PowerCut = {}): void {
     if (this.#state === 'off') return;
-    const flashBusy = now() < this.#flashBusyUntil;
+    const flashBusy = this.#thread.flashBusy();
     const op = this.flash.lastOp;
     if (options.tear && flashBusy && op) {
       const at = op.offset + Math.max(0, op.length - 1);
@@ -271,10 +234,7 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
   #stopEverything(detail: string, powerCut: boolean): void {
     this.#epoch++;
     this.#timers.cancelAll();
-    this.#buffersInUse = 0;
-    this.#queue = Promise.resolve();
-    this.#flashBusyUntil = 0;
-    this.#smpBusyUntil = 0;
+    this.#thread.stop();
     this.uploader?.reset();
     this.#state = 'booting';
     for (const link of [...this.#links]) {
@@ -352,7 +312,7 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
   }
 
   smpFreeAt(): number {
-    return Math.max(now(), this.#smpBusyUntil);
+    return this.#thread.freeAt();
   }
 
   listening(): boolean {
@@ -382,10 +342,7 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
         this.faults.note('disconnect', `link dropped at byte ${total} towards the device`);
         this.disconnect(`disconnect fault at byte ${total}`);
       } else if (fault.kind === 'power-loss') {
-        this.powerLoss({
-          ...(fault.tear ? { tear: true } : {}),
-          ...(fault.offMs !== undefined ? { offMs: fault.offMs } : {}),
-        });
+        this.powerLoss(powerCutOf(fault));
       }
     }
   }
@@ -393,66 +350,7 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
   // --- the SMP thread ---------------------------------------------------------------------------
 
   receive(packet: Uint8Array, link: SimLink): void {
-    if (this.#state !== 'running') return;
-    // A packet needs a netbuf until the SMP thread is done with it.
-    if (this.#buffersInUse >= this.config.bufCount) return countDrop(link.stats, 'no free netbuf');
-    this.#buffersInUse++;
-    const epoch = this.#epoch;
-    this.#queue = this.#queue.then(async () => {
-      try {
-        if (epoch === this.#epoch && link.open) await this.#process(packet, link, epoch);
-      } finally {
-        if (epoch === this.#epoch) this.#buffersInUse--;
-      }
-    });
-  }
-
-  async #process(packet: Uint8Array, link: SimLink, epoch: number): Promise<void> {
-    this.#smpBusyUntil = now() + this.config.processMs;
-    if (!(await this.#timers.sleep(this.config.processMs))) return;
-    await this.server.handlePacket(
-      packet,
-      (header) => {
-        if (this.faults.silent(header)) {
-          this.faults.note(
-            'silent',
-            `request seq ${header.seq} (group ${header.group} command ${header.command}) ignored`,
-          );
-          return 'skip';
-        }
-        if (this.faults.busy(header)) {
-          this.faults.note('busy', `request seq ${header.seq} answered rc ${MgmtErr.EBUSY} (busy)`);
-          return 'busy';
-        }
-        return 'serve';
-      },
-      async ({ header, answer, busyMs }) => {
-        if (epoch !== this.#epoch) return;
-        if (busyMs > 0) {
-          this.#flashBusyUntil = now() + busyMs;
-          const cut = this.faults.takeFlashPowerLoss();
-          if (cut) {
-            // The cut lands somewhere inside the flash work.
-            await this.#timers.sleep(this.faults.random() * busyMs);
-            if (epoch === this.#epoch)
-              this.powerLoss({
-                ...(cut.tear ? { tear: true } : {}),
-                ...(cut.offMs !== undefined ? { offMs: cut.offMs } : {}),
-              });
-            return;
-          }
-        }
-        const late = this.faults.lateMs(header);
-        if (late > 0) this.faults.note('late', `answer to seq ${header.seq} held back ${late} ms`);
-        this.#smpBusyUntil = now() + busyMs + late;
-        if (!(await this.#timers.sleep(busyMs + late)) || epoch !== this.#epoch || !link.open)
-          return;
-        // The answer goes out from the SMP thread (uart_mcumgr polls each byte out).
-        const leaves = link.send(answer);
-        this.#smpBusyUntil = leaves;
-        await this.#timers.sleep(leaves - now());
-      },
-    );
+    this.#thread.receive(packet, link);
   }
 
   // --- faults ------------------------------------------------------------------------------------
@@ -467,12 +365,7 @@ export class SimulatedDevice implements DeviceSide, BleDevice, SerialDevice {
         this.disconnect(`disconnect fault after ${fault.afterMs} ms`);
       });
     } else if (fault.kind === 'power-loss' && fault.afterMs !== undefined) {
-      this.#faultTimers.after(fault.afterMs, () =>
-        this.powerLoss({
-          ...(fault.tear ? { tear: true } : {}),
-          ...(fault.offMs !== undefined ? { offMs: fault.offMs } : {}),
-        }),
-      );
+      this.#faultTimers.after(fault.afterMs, () => this.powerLoss(powerCutOf(fault)));
     }
   }
 
