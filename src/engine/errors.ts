@@ -1,0 +1,48 @@
+/**
+ * Engine failures a technician can meet during an upload, typed.
+ * @module
+ */
+import { FieldflashError } from '../core/errors.ts';
+
+/** The device stopped taking data at one offset (after the retry budget). */
+export class UploadStalledError extends FieldflashError {
+  readonly code = 'upload-stalled';
+  constructor(
+    readonly offset: number,
+    readonly why: string,
+  ) {
+    super(`The upload stopped at byte ${offset}: ${why}.`);
+  }
+}
+
+/** The device reported something impossible (an offset past the image). */
+export class DeviceMisbehavedError extends FieldflashError {
+  readonly code = 'device-misbehaved';
+  constructor(readonly detail: string) {
+    super(`The device gave an impossible answer: ${detail}.`);
+  }
+}
+
+/** The device's buffer cannot carry even the smallest first chunk. */
+export class LinkTooSmallError extends FieldflashError {
+  readonly code = 'link-too-small';
+  constructor(readonly maxFrame: number) {
+    super(
+      `The device's SMP buffer carries frames of only ${maxFrame} bytes, too small for an upload's first chunk.`,
+    );
+  }
+}
+
+/**
+ * The device checked the uploaded slot against the image's SHA-256 and it
+ * differs: data arrived damaged (over Bluetooth, a lost write inside a frame
+ * makes Zephyr's reassembly join two frames; there is no checksum). Upload again.
+ */
+export class SlotMismatchError extends FieldflashError {
+  readonly code = 'slot-mismatch';
+  constructor() {
+    super(
+      "The device's check of the uploaded image failed: some data arrived damaged. The upload has to be done again.",
+    );
+  }
+}
