@@ -1,15 +1,16 @@
 /**
- * The simulator's link capacity against what the plain sequential upload
- * (client/upload-sequential.ts: one chunk in flight) achieves over it, in
- * virtual time (@sinonjs/fake-timers): the baseline the pipelined engine has
- * to beat. Also how fast the simulation itself runs (virtual seconds per
- * wall-clock second). Printed as a table, or JSON with --json.
+ * The simulator's link capacity against what uploads achieve over it, in
+ * virtual time (@sinonjs/fake-timers): the plain sequential upload
+ * (client/upload-sequential.ts, one chunk in flight) and the engine's
+ * pipelined one (engine/upload-pipelined.ts). Also how fast the simulation
+ * itself runs. Printed as a table, or JSON with --json.
  */
 import FakeTimers from '@sinonjs/fake-timers';
 import { negotiateLink } from '../src/client/link.ts';
 import { SmpClient } from '../src/client/smp-client.ts';
 import { uploadSequential } from '../src/client/upload-sequential.ts';
 import { signImage } from '../src/core/image/index.ts';
+import { uploadPipelined } from '../src/engine/upload-pipelined.ts';
 import {
   BLE_FAST,
   BLE_MINIMAL,
@@ -19,6 +20,7 @@ import {
   USB_CDC,
   type DeviceConfig,
 } from '../src/sim/index.ts';
+import type { Transport } from '../src/transport/types.ts';
 import { connectSmpDevice, requestSmpDevice } from '../src/transport/web-bluetooth.ts';
 import { openWebSerial } from '../src/transport/web-serial.ts';
 
@@ -26,9 +28,11 @@ interface Row {
   readonly case: string;
   readonly imageBytes: number;
   readonly capacityBytesPerSec: number;
-  readonly virtualSeconds: number;
-  readonly bytesPerSec: number;
-  readonly efficiency: number;
+  readonly sequentialBytesPerSec: number;
+  readonly sequentialEfficiency: number;
+  readonly pipelinedBytesPerSec: number;
+  readonly pipelinedEfficiency: number;
+  /** Wall-clock time of both simulated uploads. */
   readonly wallMs: number;
 }
 
@@ -36,12 +40,12 @@ const json = process.argv.includes('--json');
 const SIZE = 256 * 1024;
 const wallNow = () => Number(process.hrtime.bigint() / 1000n) / 1000;
 
-async function run(
-  name: string,
+async function upload(
   config: DeviceConfig,
   link: 'ble' | 'serial',
   image: Uint8Array,
-): Promise<Row> {
+  how: 'sequential' | 'pipelined',
+): Promise<{ seconds: number; capacity: number; wallMs: number }> {
   const clock = FakeTimers.install({
     toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'],
   });
@@ -61,25 +65,22 @@ async function run(
   };
   try {
     const device = new SimulatedDevice(config);
-    device.install(
-      await signImage(new Uint8Array(2048), null, {
-        version: { major: 0, minor: 1, revision: 0, build: 0 },
-        headerSize: 32,
-        padHeader: true,
-        slotSize: config.slotSize,
-      }).then((s) => s.image),
-      { slot: 'primary' },
-    );
+    const factory = await signImage(new Uint8Array(2048), null, {
+      version: { major: 0, minor: 1, revision: 0, build: 0 },
+      headerSize: 32,
+      padHeader: true,
+      slotSize: config.slotSize,
+    });
+    device.install(factory.image, { slot: 'primary' });
     await settle(device.powerOn());
-    let transport;
+    let transport: Transport;
     if (link === 'ble') {
       const chosen = await requestSmpDevice(device.bluetooth());
       if (!chosen) throw new Error('no device');
       transport = await settle(connectSmpDevice(chosen));
     } else {
-      transport = await openWebSerial(await device.serialPorts().requestPort(), {
-        baudRate: config.serial?.baud ?? 115200,
-      });
+      const port = await device.serialPorts().requestPort();
+      transport = await openWebSerial(port, { baudRate: config.serial?.baud ?? 115200 });
     }
     const client = new SmpClient(transport);
     const info = await settle(negotiateLink(client, { probeTimeoutMs: 500 }));
@@ -87,20 +88,20 @@ async function run(
       link === 'ble' ? device.capacity().ble!.toDevice : device.capacity().serial!.toDevice;
     const t0 = Date.now();
     const w0 = wallNow();
-    await settle(uploadSequential(client, image, { maxFrame: info.maxFrame }));
-    const virtualSeconds = (Date.now() - t0) / 1000;
+    if (how === 'sequential') {
+      await settle(uploadSequential(client, image, { maxFrame: info.maxFrame }));
+    } else {
+      const shape = {
+        maxFrame: info.maxFrame,
+        writeSize: info.writeSize,
+        frameOverhead: transport.frameOverhead,
+      };
+      await settle(uploadPipelined(client, image, { link: shape, windowCap: info.window }));
+    }
+    const seconds = (Date.now() - t0) / 1000;
     const wallMs = wallNow() - w0;
     device.dispose();
-    const bytesPerSec = image.length / virtualSeconds;
-    return {
-      case: name,
-      imageBytes: image.length,
-      capacityBytesPerSec: capacity,
-      virtualSeconds,
-      bytesPerSec,
-      efficiency: bytesPerSec / capacity,
-      wallMs,
-    };
+    return { seconds, capacity, wallMs };
   } finally {
     clock.uninstall();
   }
@@ -119,12 +120,16 @@ const image = (
 
 const nrf = deviceProfile('nrf52840-ble', []);
 const usb = deviceProfile('usb-cdc', []);
-const rows: Row[] = [];
-for (const [name, config, link] of [
+const cases: [string, DeviceConfig, 'ble' | 'serial'][] = [
   ['BLE 2M DLE, MTU 498, 15 ms, 6 LL/event, buf 2475', { ...nrf, ble: BLE_FAST }, 'ble'],
   [
     'BLE 2M DLE, MTU 247, 15 ms, 6 LL/event, buf 2475',
     { ...nrf, ble: { ...BLE_FAST, mtu: 247 } },
+    'ble',
+  ],
+  [
+    'BLE reference: MTU 247, 15 ms, 4 LL/event, 2475',
+    { ...nrf, ble: { ...BLE_FAST, mtu: 247, packetsPerEvent: 4 } },
     'ble',
   ],
   ['BLE 1M, MTU 23, 30 ms, 4 LL/event, buf 2475', { ...nrf, ble: BLE_MINIMAL }, 'ble'],
@@ -135,27 +140,42 @@ for (const [name, config, link] of [
     'serial',
   ],
   ['USB CDC (full speed), buf 1024', { ...usb, serial: USB_CDC }, 'serial'],
-] as const) {
-  rows.push(await run(name, config, link, image));
+];
+const rows: Row[] = [];
+for (const [name, config, link] of cases) {
+  const seq = await upload(config, link, image, 'sequential');
+  const piped = await upload(config, link, image, 'pipelined');
+  rows.push({
+    case: name,
+    imageBytes: image.length,
+    capacityBytesPerSec: seq.capacity,
+    sequentialBytesPerSec: image.length / seq.seconds,
+    sequentialEfficiency: image.length / seq.seconds / seq.capacity,
+    pipelinedBytesPerSec: image.length / piped.seconds,
+    pipelinedEfficiency: image.length / piped.seconds / piped.capacity,
+    wallMs: seq.wallMs + piped.wallMs,
+  });
 }
 
 if (json) {
-  console.log(
-    JSON.stringify({ benchmark: 'sim-sequential-upload', node: process.version, rows }, null, 2),
-  );
+  console.log(JSON.stringify({ benchmark: 'sim-upload', node: process.version, rows }, null, 2));
 } else {
   const kb = (n: number) => (n / 1000).toFixed(1);
+  const pct = (x: number) => `(${(x * 100).toFixed(0)} %)`;
+  console.log(`upload of ${SIZE / 1024} KiB (+ header/TLVs) through the simulator, virtual time`);
   console.log(
-    `sequential upload of ${SIZE / 1024} KiB (+ header/TLVs) through the simulator, virtual time`,
+    'case'.padEnd(50) +
+      'capacity kB/s' +
+      'sequential kB/s'.padStart(21) +
+      'pipelined kB/s'.padStart(21) +
+      '  wall ms',
   );
-  console.log('case'.padEnd(52) + 'capacity kB/s  achieved kB/s  efficiency  virtual s  wall ms');
   for (const r of rows) {
     console.log(
-      r.case.padEnd(52) +
-        kb(r.capacityBytesPerSec).padStart(12) +
-        kb(r.bytesPerSec).padStart(15) +
-        `${(r.efficiency * 100).toFixed(1)} %`.padStart(12) +
-        r.virtualSeconds.toFixed(2).padStart(11) +
+      r.case.padEnd(50) +
+        kb(r.capacityBytesPerSec).padStart(13) +
+        `${kb(r.sequentialBytesPerSec)} ${pct(r.sequentialEfficiency)}`.padStart(21) +
+        `${kb(r.pipelinedBytesPerSec)} ${pct(r.pipelinedEfficiency)}`.padStart(21) +
         r.wallMs.toFixed(0).padStart(9),
     );
   }

@@ -72,6 +72,8 @@ export interface UploadResult {
 
 /** Zephyr refuses a first chunk with less than a whole image header (IMG_MGMT_ERR_INVALID_IMAGE_HEADER). */
 const FIRST_CHUNK_MIN = 32;
+/** The shortest answer timeout for later chunks. */
+const MIN_CHUNK_TIMEOUT_MS = 300;
 /** Frames shrink no further than this (two console lines' worth). */
 const MIN_BUDGET = 128;
 
@@ -186,6 +188,16 @@ export async function uploadPipelined(
     options.onProgress?.({ acked, total, sent: sentBytes, window: window.size, chunk: lastChunk });
   progress();
 
+  // Later chunks time out after a few of the slowest recent answers (not a fixed 5 s): a
+  // loss costs little, while a device that slows down (flash work) widens the limit again.
+  let slowest = 0;
+  const chunkTimeout = () => {
+    const limit = options.chunkTimeoutMs ?? 5000;
+    return slowest === 0
+      ? limit
+      : Math.min(limit, Math.max(MIN_CHUNK_TIMEOUT_MS, 3 * slowest + 100));
+  };
+
   const send = (off: number) => {
     // At offset 0 (the device lost or restarted the upload) only a first chunk is
     // accepted; with the same sha Zephyr continues where it is.
@@ -197,11 +209,13 @@ export async function uploadPipelined(
     inFlight.set(off, end);
     sentBytes += data.length;
     lastChunk = data.length;
+    const sentAt = Date.now();
     client
-      .request(build(data), { signal, timeoutMs: options.chunkTimeoutMs ?? 5000 })
+      .request(build(data), { signal, timeoutMs: chunkTimeout() })
       .then(
         (a) => {
           inFlight.delete(off);
+          slowest = Math.max(slowest * 0.9, Date.now() - sentAt);
           if (a.off > total) {
             stop.fatal = new DeviceMisbehavedError(
               `offset ${a.off} past the end of a ${total}-byte image`,
@@ -229,9 +243,15 @@ export async function uploadPipelined(
             return;
           }
           if (end <= acked) return; // answered meanwhile by a later chunk's success
+          // Several in flight: the loss is most likely the pipelining (a device that drops
+          // what arrives while it is busy), so narrow the window before shrinking frames.
+          const pipelined = window.size > 1;
           window.lost();
           try {
-            await onFailure(acked, failure);
+            await onFailure(
+              acked,
+              pipelined && failure.kind === 'timeout' ? { kind: 'busy' } : failure,
+            );
           } catch (e) {
             fail(e);
             return;

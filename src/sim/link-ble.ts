@@ -140,7 +140,7 @@ export class SimBleLink implements SimLink {
 
   /** A write from the host; resolves once its stack has queued it (flow control). */
   async hostWrite(write: Uint8Array): Promise<void> {
-    while (this.#queued >= this.device.ble.hostQueue) {
+    while (this.#open && this.#queued >= this.device.ble.hostQueue) {
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
     }
     // After the device vanished, writes go nowhere until the host notices.
@@ -239,6 +239,7 @@ export class SimBleLink implements SimLink {
     this.#timers.cancelAll();
     this.#toDevice.clear();
     this.#toHost.clear();
+    this.#queued = 0;
     for (const w of this.#waiting.splice(0)) w();
   }
 }
