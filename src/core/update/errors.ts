@@ -50,3 +50,36 @@ export class UpdateNotSupportedError extends FieldflashError {
     super(message);
   }
 }
+
+/** After the reset the device runs its old image: MCUboot refused the new one, or it failed its test boot. */
+export class ImageRevertedError extends FieldflashError {
+  readonly code = 'image-reverted';
+  constructor(
+    readonly running: string,
+    readonly expected: string,
+  ) {
+    super(
+      `After the reset the device runs version ${running}, not ${expected}: its bootloader refused the new image (it is not signed by a key the bootloader trusts, or it is damaged), or the image failed its test boot and was reverted.`,
+    );
+  }
+}
+
+/** After the upload the device does not list the image in its update slot. */
+export class ImageNotInSlotError extends FieldflashError {
+  readonly code = 'image-not-in-slot';
+  constructor() {
+    super(
+      'After the upload the device does not list the new image in its update slot; it may have been erased or damaged. Run the update again.',
+    );
+  }
+}
+
+/** The device did not come back after the reset within the time a swap may take. */
+export class DeviceDidNotReturnError extends FieldflashError {
+  readonly code = 'device-did-not-return';
+  constructor(readonly waitedMs: number) {
+    super(
+      `The device did not come back within ${Math.round(waitedMs / 1000)} s after the reset. It may still be copying the image: wait, then connect again; the update will pick up where it is.`,
+    );
+  }
+}

@@ -5,6 +5,7 @@
  * @module
  */
 export * from './errors.ts';
+export * from './events.ts';
 export * from './frame-budget.ts';
 export * from './modes.ts';
 export * from './preflight.ts';
