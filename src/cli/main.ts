@@ -12,6 +12,7 @@ import { verifyCommand, VERIFY_HELP } from './commands/verify.ts';
 import { DEVICE_COMMANDS } from './commands/device.ts';
 import { uploadCommand, UPLOAD_HELP } from './commands/upload.ts';
 import { simCommand, SIM_HELP } from './commands/sim.ts';
+import { updateCommand, UPDATE_HELP } from './commands/update.ts';
 import { SmpDeviceError } from '../core/smp/index.ts';
 import type { CliContext } from './context.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -42,6 +43,11 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
     help: UPLOAD_HELP,
     summary: 'device: verify and upload an image (sequential)',
   },
+  update: {
+    run: updateCommand,
+    help: UPDATE_HELP,
+    summary: 'device: the whole verified, resumable update (upload, test, reset, confirm)',
+  },
   sim: {
     run: simCommand,
     help: SIM_HELP,
@@ -50,6 +56,15 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
 };
 
 export const VERSION = '0.1.0';
+
+/** Update outcomes that are a "no" (exit 1) rather than a failure (exit 2). */
+const REFUSALS = new Set([
+  'downgrade-refused',
+  'image-too-large',
+  'update-not-supported',
+  'image-reverted',
+  'slot-mismatch',
+]);
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)}${c.summary}`);
@@ -99,7 +114,9 @@ export async function main(argv: readonly string[], host: CliHost): Promise<numb
     }
     host.err(`fieldflash ${name}: ${message}\n`);
     if (err instanceof UsageError) host.err(`run \`fieldflash ${name} --help\` for usage\n`);
-    // The device answered and said no: a verdict, not a failure of the tool or link.
-    return err instanceof SmpDeviceError ? EXIT.rejected : EXIT.failure;
+    // The device answered and said no, or the update was refused or reverted:
+    // a verdict, not a failure of the tool or link.
+    const refusal = err instanceof FieldflashError && REFUSALS.has(err.code);
+    return err instanceof SmpDeviceError || refusal ? EXIT.rejected : EXIT.failure;
   }
 }

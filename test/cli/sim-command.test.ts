@@ -110,6 +110,39 @@ describe.skipIf(!hasSocat)('fieldflash sim on a pty', () => {
     expect((await runCli('echo', 'rebooted', ...port)).stdout).toBe('rebooted\n');
   }, 60_000);
 
+  it('update: the whole verified flow against it, through a dropped link; a downgrade is exit 1', async () => {
+    const pub = join(mkdtempSync(join(tmpdir(), 'ff-key-')), 'demo.pub.pem');
+    writeFileSync(pub, (await runCli('getpub', DEMO_KEY)).stdout);
+    const sim = await startSim(
+      '--profile',
+      'usb-cdc',
+      '--image',
+      FACTORY,
+      '--key',
+      pub,
+      '--fault',
+      'disconnect@byte=12000',
+    );
+    const port = ['--port', sim.link];
+    const r = await runCli('update', UPLOAD, '--key', pub, ...port, '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: true,
+      version: '1.0.0+0',
+      outcome: 'updated',
+    });
+    // A pty cannot signal the drop: the engine sees lost answers, retries, and the sim reconnects.
+    expect(sim.stderr()).toMatch(/"what":"fault disconnect"/);
+    const state = JSON.parse((await runCli('state', ...port, '--json')).stdout) as {
+      images: { version: string; active: boolean; confirmed: boolean }[];
+    };
+    expect(state.images[0]).toMatchObject({ version: '1.0.0', active: true, confirmed: true });
+    const down = await runCli('update', FACTORY, '--key', pub, ...port);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/older than the one the device runs/);
+    expect((await runCli('update', UPLOAD, ...port)).stderr).toMatch(/--key PUB is required/);
+  }, 60_000);
+
   it('a --fault acts and is logged: silent echo → the CLI times out (exit 2)', async () => {
     const sim = await startSim('--fault', 'silent:0.0');
     const r = await runCli('echo', 'x', '--port', sim.link, '--timeout', '500');
