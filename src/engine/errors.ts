@@ -46,3 +46,16 @@ export class SlotMismatchError extends FieldflashError {
     );
   }
 }
+
+/**
+ * The device's upload offset went back to 0 mid-upload without a reboot:
+ * either it finished (Zephyr forgets a completed upload, so a re-sent last
+ * chunk is answered `off: 0`) or it lost the upload. The engine checks the
+ * slot to tell which.
+ */
+export class UploadRestartedError extends FieldflashError {
+  readonly code = 'upload-restarted';
+  constructor(readonly acked: number) {
+    super(`The device went back to the start of the upload after confirming ${acked} bytes.`);
+  }
+}

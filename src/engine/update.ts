@@ -27,7 +27,7 @@ import {
   type UpdateOutcome,
 } from '../core/update/index.ts';
 import { TransportClosedError } from '../transport/types.ts';
-import { SlotMismatchError } from './errors.ts';
+import { SlotMismatchError, UploadRestartedError } from './errors.ts';
 import { uploadPipelined } from './upload-pipelined.ts';
 
 /** How the engine reaches the device, again after each drop or reset. */
@@ -105,10 +105,30 @@ async function run(
   image: ImageOk,
   options: UpdateOptions & { readonly tell: (event: UpdateEvent) => void },
 ): Promise<UpdateOutcome> {
-  const { signal, tell } = options;
+  options.tell({ type: 'phase', phase: 'preflight', detail: 'reading the device' });
+  const holder: { client: SmpClient | null } = { client: null };
+  try {
+    return await steps(connector, bytes, image, { ...options, holder });
+  } finally {
+    // Whatever happened, leave no connection open (a stuck link state goes with it).
+    await holder.client?.close().catch(() => undefined);
+  }
+}
+
+async function steps(
+  connector: DeviceConnector,
+  bytes: Uint8Array,
+  image: ImageOk,
+  options: UpdateOptions & {
+    readonly tell: (event: UpdateEvent) => void;
+    /** The connection in use, for the caller to close whatever happens. */
+    readonly holder: { client: SmpClient | null };
+  },
+): Promise<UpdateOutcome> {
+  const { signal, tell, holder } = options;
   const ours = image.sha256 ?? image.imageHash;
-  tell({ type: 'phase', phase: 'preflight', detail: 'reading the device' });
   let client = await connector.connect(signal);
+  holder.client = client;
   let device = await readDevice(client, signal);
   const imageIndex = options.imageIndex ?? 0;
   const slotSize =
@@ -134,6 +154,7 @@ async function run(
     tell({ type: 'phase', phase: 'upload', detail: `${bytes.length} bytes` });
     let reconnects = options.reconnects ?? 5;
     let mismatches = 1;
+    let restarts = 2;
     const started = Date.now();
     for (;;) {
       try {
@@ -162,6 +183,18 @@ async function run(
         });
         break;
       } catch (error) {
+        if (error instanceof UploadRestartedError && restarts-- > 0) {
+          // Finished (a re-sent last chunk meets a forgotten upload) or lost: the slot says which.
+          const listed = await client.request(img.imageState(), { signal });
+          if (
+            listed.images.some(
+              (s) => (s.image ?? 0) === imageIndex && !s.active && hex(s.hash) === ours,
+            )
+          )
+            break;
+          tell({ type: 'warning', code: error.code, message: `${error.message} Uploading again.` });
+          continue;
+        }
         if (error instanceof SlotMismatchError && mismatches-- > 0) {
           tell({ type: 'warning', code: error.code, message: `${error.message} Uploading again.` });
           continue;
@@ -172,7 +205,9 @@ async function run(
           phase: 'reconnect',
           detail: 'the link dropped; reconnecting to resume',
         });
+        await client.close().catch(() => undefined);
         client = await reconnect(connector, 30_000, signal);
+        holder.client = client;
         device = await readDevice(client, signal);
       }
     }
@@ -206,6 +241,7 @@ async function run(
     await client.close().catch(() => undefined);
     tell({ type: 'phase', phase: 'reconnect', detail: 'waiting for the device to come back' });
     client = await reconnect(connector, options.swapTimeoutMs ?? 120_000, signal);
+    holder.client = client;
   }
   const after = await client.request(img.imageState(), { signal });
   const now: ImageSlotState | undefined = after.images.find(

@@ -32,6 +32,7 @@ import {
   DeviceMisbehavedError,
   LinkTooSmallError,
   SlotMismatchError,
+  UploadRestartedError,
   UploadStalledError,
 } from './errors.ts';
 
@@ -223,6 +224,10 @@ export async function uploadPipelined(
             return;
           }
           if (a.match !== undefined) match = a.match;
+          if (a.off === 0 && acked > 0 && off > 0) {
+            stop.fatal = new UploadRestartedError(acked);
+            return;
+          }
           if (a.off > acked) {
             acked = a.off;
             attempts.clear();
@@ -271,7 +276,9 @@ export async function uploadPipelined(
       next = inFlight.get(off) ?? total;
     }
     if (inFlight.size === 0 && next >= total && acked < total) {
-      // Everything was sent and answered but the device is behind: go back to its offset.
+      // Everything was sent and answered but the device is behind: go back to its
+      // offset — within the retry budget, so a device that never moves cannot loop us.
+      await onFailure(acked, { kind: 'busy' });
       next = acked;
       continue;
     }

@@ -11,7 +11,7 @@ export {
   type DeviceEvent,
   type DeviceState,
 } from './device.ts';
-export { FaultPlan, type Fault, type InjectedFault } from './faults.ts';
+export { FaultPlan, seededRandom, type Fault, type InjectedFault } from './faults.ts';
 export { Flash, type FlashGeometry, type FlashTiming } from './flash.ts';
 export type { LinkCapacity, LinkStats, SimLink } from './link.ts';
 export {
