@@ -86,9 +86,13 @@ describe('fault soak', () => {
       await settle(new Promise((r) => setTimeout(r, 5000)));
       expect(device.state, `seed ${seed}`).toBe('running');
       const client = await settle(connector.connect());
-      const list = await settle(client.request(img.imageState(), { timeoutMs: 30_000 })).catch((e: unknown) => {
-        throw new Error(`seed ${seed}: ${JSON.stringify(faults)} → ${String(outcome)}; after: ${String(e)}; ${JSON.stringify(device.events.slice(-4))}`);
-      });
+      const list = await settle(client.request(img.imageState(), { timeoutMs: 30_000 })).catch(
+        (e: unknown) => {
+          throw new Error(
+            `seed ${seed}: ${JSON.stringify(faults)} → ${String(outcome)}; after: ${String(e)}; ${JSON.stringify(device.events.slice(-4))}`,
+          );
+        },
+      );
       const active = list.images.find((s) => s.active);
       await client.close();
       expect(['1.0.0', '2.0.0'], `seed ${seed}`).toContain(active?.version);
