@@ -14,15 +14,10 @@ import { FaultPlan, type Fault } from './faults.ts';
 import { registerImage } from './handlers/image.ts';
 import { ImageModel } from './handlers/image-model.ts';
 import { Uploader } from './handlers/image-upload.ts';
+import { SimBluetooth } from './bluetooth-host.ts';
 import { registerOs } from './handlers/os.ts';
 import type { DeviceSide, SimLink } from './link.ts';
-import {
-  bleCapacity,
-  SimBluetooth,
-  type BleDevice,
-  type BleLinkProfile,
-  type SimBleLink,
-} from './link-ble.ts';
+import { bleCapacity, type BleDevice, type BleLinkProfile, type SimBleLink } from './link-ble.ts';
 import {
   serialCapacity,
   type SerialDevice,

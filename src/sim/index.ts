@@ -14,13 +14,8 @@ export {
 export { FaultPlan, seededRandom, type Fault, type InjectedFault } from './faults.ts';
 export { Flash, type FlashGeometry, type FlashTiming } from './flash.ts';
 export type { LinkCapacity, LinkStats, SimLink } from './link.ts';
-export {
-  bleCapacity,
-  SimBluetooth,
-  SimBluetoothDevice,
-  SimBleLink,
-  type BleLinkProfile,
-} from './link-ble.ts';
+export { bleCapacity, SimBleLink, type BleLinkProfile } from './link-ble.ts';
+export { SimBluetooth, SimBluetoothDevice } from './bluetooth-host.ts';
 export { serialCapacity, SimSerialLink, type SerialLinkProfile } from './link-serial.ts';
 export { Mcuboot, type BootloaderConfig, type BootResult } from './mcuboot.ts';
 export {

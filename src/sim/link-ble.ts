@@ -1,8 +1,6 @@
 /**
- * A Bluetooth LE link carrying the SMP GATT service (research/protocols.md §3),
- * with the host side shaped like the Web Bluetooth API, so that the real
- * transport (transport/web-bluetooth.ts) runs unchanged against the device:
- * `new SimBluetooth([device]).requestDevice(...)` → `connectSmpDevice(device)`.
+ * A Bluetooth LE link carrying the SMP GATT service (research/protocols.md §3);
+ * its host side, shaped like the Web Bluetooth API, is bluetooth-host.ts.
  *
  * On the air: writes without response, at most ATT_MTU − 3 bytes each (a
  * larger one is lost without an error, as on real links; the host cannot see
@@ -13,17 +11,10 @@
  * ATT_MTU − 3 bytes, only while the host is subscribed.
  * @module
  */
-import {
-  decodeHeader,
-  SMP_CHARACTERISTIC_UUID,
-  SMP_HEADER_SIZE,
-  SMP_SERVICE_UUID,
-  splitIntoWrites,
-} from '../core/smp/index.ts';
+import { decodeHeader, SMP_HEADER_SIZE, splitIntoWrites } from '../core/smp/index.ts';
 import { UnitFaults, type FaultPlan } from './faults.ts';
 import {
   countDrop,
-  domError,
   newStats,
   type DeviceSide,
   type LinkCapacity,
@@ -60,8 +51,6 @@ export interface BleLinkProfile {
 
 /** ATT header of a write or notification (opcode + handle). */
 const ATT_OVERHEAD = 3;
-/** Chromium refuses a characteristic write larger than this (Blink, GATT max attribute length). */
-const MAX_ATTRIBUTE = 512;
 
 /** L2CAP basic header: length + channel id. */
 const L2CAP_HEADER = 4;
@@ -241,161 +230,5 @@ export class SimBleLink implements SimLink {
     this.#toHost.clear();
     this.#queued = 0;
     for (const w of this.#waiting.splice(0)) w();
-  }
-}
-
-// --- the host side, shaped like Web Bluetooth --------------------------------------------
-
-class SimSmpCharacteristic extends EventTarget {
-  readonly uuid = SMP_CHARACTERISTIC_UUID;
-  value: DataView | null = null;
-
-  constructor(private readonly server: SimGattServer) {
-    super();
-  }
-
-  startNotifications(): Promise<this> {
-    this.server.link()?.subscribe(true);
-    return Promise.resolve(this);
-  }
-
-  stopNotifications(): Promise<this> {
-    this.server.link()?.subscribe(false);
-    return Promise.resolve(this);
-  }
-
-  async writeValueWithoutResponse(value: BufferSource): Promise<void> {
-    const bytes = ArrayBuffer.isView(value)
-      ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice()
-      : new Uint8Array(value).slice();
-    const link = this.server.link();
-    if (!link) {
-      throw domError(
-        'NetworkError',
-        'GATT Server is disconnected. Cannot perform GATT operations.',
-      );
-    }
-    if (bytes.length > MAX_ATTRIBUTE) {
-      throw domError('InvalidModificationError', "Value can't exceed 512 bytes.");
-    }
-    await link.hostWrite(bytes);
-  }
-
-  /** Called by the link: a notification arrived. */
-  notified(bytes: Uint8Array): void {
-    this.value = new DataView(bytes.slice().buffer);
-    this.dispatchEvent(new Event('characteristicvaluechanged'));
-  }
-}
-
-class SimGattServer {
-  #link: SimBleLink | null = null;
-  #characteristic: SimSmpCharacteristic | null = null;
-
-  constructor(private readonly device: SimBluetoothDevice) {}
-
-  get connected(): boolean {
-    return this.#link !== null;
-  }
-
-  /** The current connection, while the host believes it is connected. */
-  link(): SimBleLink | null {
-    return this.#link;
-  }
-
-  async connect(): Promise<this> {
-    if (this.#link) return this;
-    const target = this.device.target;
-    // Chrome gives up a connection attempt after about 20 s without an answer.
-    if (!(await target.advertising(CONNECT_TIMEOUT_MS))) {
-      throw domError('NetworkError', 'Connection attempt failed.');
-    }
-    const characteristic = new SimSmpCharacteristic(this);
-    const link = new SimBleLink(target, {
-      notify: (bytes) => characteristic.notified(bytes),
-      lost: () => {
-        if (this.#link !== link) return;
-        this.#link = null;
-        this.device.dispatchEvent(new Event('gattserverdisconnected'));
-      },
-    });
-    this.#link = link;
-    this.#characteristic = characteristic;
-    target.connected(link);
-    return this;
-  }
-
-  disconnect(): void {
-    const link = this.#link;
-    if (!link) return;
-    this.#link = null;
-    link.hostClosed();
-    this.device.dispatchEvent(new Event('gattserverdisconnected'));
-  }
-
-  getPrimaryService(uuid: string): Promise<{
-    getCharacteristic(uuid: string): Promise<SimSmpCharacteristic>;
-  }> {
-    const characteristic = this.#characteristic;
-    if (!this.#link || !characteristic) {
-      return Promise.reject(domError('NetworkError', 'GATT Server is disconnected.'));
-    }
-    if (uuid !== SMP_SERVICE_UUID) {
-      return Promise.reject(
-        domError('NotFoundError', `No Services matching UUID ${uuid} found in Device.`),
-      );
-    }
-    return Promise.resolve({
-      getCharacteristic: (c: string) =>
-        c === SMP_CHARACTERISTIC_UUID
-          ? Promise.resolve(characteristic)
-          : Promise.reject(
-              domError('NotFoundError', `No Characteristics matching UUID ${c} found in Service.`),
-            ),
-    });
-  }
-}
-
-const CONNECT_TIMEOUT_MS = 20_000;
-
-export class SimBluetoothDevice extends EventTarget {
-  readonly gatt: SimGattServer;
-
-  constructor(
-    readonly target: BleDevice,
-    readonly id: string,
-  ) {
-    super();
-    this.gatt = new SimGattServer(this);
-  }
-
-  get name(): string {
-    return this.target.name;
-  }
-}
-
-/** `navigator.bluetooth` for simulated devices: the chooser picks the first device the filters match. */
-export class SimBluetooth {
-  readonly #devices: SimBluetoothDevice[];
-
-  constructor(devices: readonly BleDevice[]) {
-    this.#devices = devices.map((d, i) => new SimBluetoothDevice(d, `sim-${i}`));
-  }
-
-  requestDevice(options: {
-    filters?: { services?: string[]; namePrefix?: string }[];
-    acceptAllDevices?: boolean;
-  }): Promise<SimBluetoothDevice> {
-    const matches = (d: SimBluetoothDevice) =>
-      options.acceptAllDevices === true ||
-      (options.filters ?? []).some(
-        (f) =>
-          (f.services ?? []).every((s) => s === SMP_SERVICE_UUID) &&
-          (f.namePrefix === undefined || d.name.startsWith(f.namePrefix)),
-      );
-    const found = this.#devices.find(matches);
-    return found
-      ? Promise.resolve(found)
-      : Promise.reject(domError('NotFoundError', 'User cancelled the requestDevice() chooser.'));
   }
 }

@@ -6,17 +6,14 @@
  * offset for the same image until it reboots).
  * @module
  */
-import { FieldflashError } from '../../core/errors.ts';
-import { readImageFile, verifyImage } from '../../core/image/index.ts';
 import type { UpdateEvent, UpdateMode } from '../../core/update/index.ts';
 import { SmpClient } from '../../client/smp-client.ts';
 import { runUpdate } from '../../engine/update.ts';
 import { flag, parseBasedInt, parseCommandArgs, requireOne, str, strs } from '../args.ts';
 import { printJson, type CliContext } from '../context.ts';
-import { EXIT, InFileError, UsageError } from '../errors.ts';
-import { describeInvalid } from '../format.ts';
-import { readInput } from '../io.ts';
+import { EXIT, UsageError } from '../errors.ts';
 import { loadTrustedKey } from '../keys.ts';
+import { readVerifiedImage } from '../verified-image.ts';
 
 export const UPDATE_HELP = `usage: fieldflash update IMAGE --key PUB --port PATH [options]
 
@@ -60,21 +57,9 @@ export async function updateCommand(argv: string[], ctx: CliContext): Promise<nu
     throw new UsageError(`update: --mode must be one of ${MODES.join(', ')}`);
   }
   const keys = await Promise.all(keyFiles.map(loadTrustedKey));
-  let bytes: Uint8Array;
-  try {
-    bytes = readImageFile(await readInput(file)).bytes;
-  } catch (err) {
-    if (err instanceof FieldflashError && !(err instanceof InFileError))
-      throw new InFileError(file, err);
-    throw err;
-  }
-  const verdict = await verifyImage(bytes, keys, { subtle: ctx.subtle });
-  if (!verdict.ok) {
-    if (ctx.json) printJson(ctx, verdict);
-    else ctx.out(describeInvalid(file, verdict));
-    ctx.err(`fieldflash update: not sent: ${file} failed verification\n`);
-    return EXIT.rejected;
-  }
+  const checked = await readVerifiedImage('update', file, keys, ctx);
+  if (!checked) return EXIT.rejected;
+  const { bytes, verdict } = checked;
 
   const baud = str(values['baud']);
   const { openNodeSerial } = await import('../../transport/node-serial.ts');

@@ -6,15 +6,12 @@
  * engine.
  * @module
  */
-import { FieldflashError } from '../../core/errors.ts';
-import { readImageFile, verifyImage } from '../../core/image/index.ts';
 import { uploadSequential } from '../../client/upload-sequential.ts';
 import { flag, parseBasedInt, parseCommandArgs, requireOne, str, strs } from '../args.ts';
 import { printJson, type CliContext } from '../context.ts';
-import { EXIT, InFileError } from '../errors.ts';
-import { describeInvalid } from '../format.ts';
-import { readInput } from '../io.ts';
+import { EXIT } from '../errors.ts';
 import { loadTrustedKey } from '../keys.ts';
+import { readVerifiedImage } from '../verified-image.ts';
 import { DEVICE_HELP, DEVICE_OPTIONS, withDevice } from '../device/session.ts';
 
 export const UPLOAD_HELP = `usage: fieldflash upload IMAGE --port PATH [--key PUB]... [options]
@@ -36,21 +33,9 @@ export async function uploadCommand(argv: string[], ctx: CliContext): Promise<nu
   });
   const file = requireOne('upload', positionals, 'image file');
   const keys = await Promise.all(strs(values['key']).map(loadTrustedKey));
-  let bytes: Uint8Array;
-  try {
-    bytes = readImageFile(await readInput(file)).bytes;
-  } catch (err) {
-    if (err instanceof FieldflashError && !(err instanceof InFileError))
-      throw new InFileError(file, err);
-    throw err;
-  }
-  const verdict = await verifyImage(bytes, keys, { subtle: ctx.subtle });
-  if (!verdict.ok) {
-    if (ctx.json) printJson(ctx, verdict);
-    else ctx.out(describeInvalid(file, verdict));
-    ctx.err(`fieldflash upload: not sent: ${file} failed verification\n`);
-    return EXIT.rejected;
-  }
+  const checked = await readVerifiedImage('upload', file, keys, ctx);
+  if (!checked) return EXIT.rejected;
+  const { bytes, verdict } = checked;
   if (keys.length === 0 && !ctx.json)
     ctx.err('note: no --key given, so only the image hash was checked, not its signature\n');
   const upload = bytes.subarray(0, verdict.layout.tlvEnd); // never the slot padding
