@@ -10,4 +10,4 @@ export * from './frame-budget.ts';
 export * from './modes.ts';
 export * from './preflight.ts';
 export * from './retry.ts';
-export * from './upload-window.ts';
+export * from './in-flight.ts';
