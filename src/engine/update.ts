@@ -6,6 +6,7 @@
  * can fail is a typed error, also told as a `failed` event.
  * @module
  */
+import { SmpTimeoutError } from '../client/errors.ts';
 import { negotiateLink } from '../client/link.ts';
 import type { SmpClient } from '../client/smp-client.ts';
 import { FieldflashError } from '../core/errors.ts';
@@ -129,7 +130,31 @@ async function steps(
   const ours = image.sha256 ?? image.imageHash;
   let client = await connector.connect(signal);
   holder.client = client;
-  let device = await readDevice(client, signal);
+  /**
+   * Runs an idempotent exchange: a lost answer is asked again; a second loss,
+   * or a dropped link, reconnects first (over Bluetooth a lost write can leave
+   * the device's reassembly stuck until the connection is new).
+   */
+  const ask = async <T>(exchange: (c: SmpClient) => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await exchange(client);
+      } catch (error) {
+        const lost = error instanceof SmpTimeoutError;
+        if (attempt >= 4 || !(lost || error instanceof TransportClosedError)) throw error;
+        if (lost && attempt === 1) continue;
+        tell({
+          type: 'phase',
+          phase: 'reconnect',
+          detail: 'the device stopped answering; reconnecting',
+        });
+        await client.close().catch(() => undefined);
+        client = await reconnect(connector, 30_000, signal);
+        holder.client = client;
+      }
+    }
+  };
+  let device = await ask((c) => readDevice(c, signal));
   const imageIndex = options.imageIndex ?? 0;
   const slotSize =
     device.slots?.find((i) => i.image === imageIndex)?.slots.find((s) => s.slot === 1)?.size ??
@@ -185,7 +210,7 @@ async function steps(
       } catch (error) {
         if (error instanceof UploadRestartedError && restarts-- > 0) {
           // Finished (a re-sent last chunk meets a forgotten upload) or lost: the slot says which.
-          const listed = await client.request(img.imageState(), { signal });
+          const listed = await ask((c) => c.request(img.imageState(), { signal }));
           if (
             listed.images.some(
               (s) => (s.image ?? 0) === imageIndex && !s.active && hex(s.hash) === ours,
@@ -208,13 +233,13 @@ async function steps(
         await client.close().catch(() => undefined);
         client = await reconnect(connector, 30_000, signal);
         holder.client = client;
-        device = await readDevice(client, signal);
+        device = await ask((c) => readDevice(c, signal));
       }
     }
   }
 
   tell({ type: 'phase', phase: 'check-slot', detail: 'checking the image is in the update slot' });
-  const list = await client.request(img.imageState(), { signal });
+  const list = await ask((c) => c.request(img.imageState(), { signal }));
   const waiting = list.images.find(
     (s) => (s.image ?? 0) === imageIndex && !s.active && hex(s.hash) === ours,
   );
@@ -231,19 +256,24 @@ async function steps(
           : 'marking the image for a test boot',
     });
     if (!waiting.pending) {
-      await client.request(mode === 'confirm-only' ? img.imageConfirm(hash) : img.imageTest(hash), {
-        signal,
-      });
+      await ask((c) =>
+        c.request(mode === 'confirm-only' ? img.imageConfirm(hash) : img.imageTest(hash), {
+          signal,
+        }),
+      );
     }
     tell({ type: 'phase', phase: 'reset', detail: 'resetting the device into the new image' });
-    await client.request(os.reset(), { signal });
+    // A lost answer to reset may mean the device is already resetting: go on to reconnect.
+    await client.request(os.reset(), { signal }).catch((error: unknown) => {
+      if (!(error instanceof SmpTimeoutError || error instanceof TransportClosedError)) throw error;
+    });
     await Promise.race([client.closed, sleep(2000)]);
     await client.close().catch(() => undefined);
     tell({ type: 'phase', phase: 'reconnect', detail: 'waiting for the device to come back' });
     client = await reconnect(connector, options.swapTimeoutMs ?? 120_000, signal);
     holder.client = client;
   }
-  const after = await client.request(img.imageState(), { signal });
+  const after = await ask((c) => c.request(img.imageState(), { signal }));
   const now: ImageSlotState | undefined = after.images.find(
     (s) => (s.image ?? 0) === imageIndex && s.active,
   );
@@ -255,7 +285,7 @@ async function steps(
     return mode === 'test-only' && !now.confirmed ? 'testing' : 'updated';
   }
   tell({ type: 'phase', phase: 'confirm', detail: 'confirming the new image' });
-  await client.request(img.imageConfirm(), { signal });
+  await ask((c) => c.request(img.imageConfirm(), { signal }));
   await client.close().catch(() => undefined);
   return 'updated';
 }
