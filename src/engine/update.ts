@@ -10,7 +10,8 @@ import { SmpTimeoutError } from '../client/errors.ts';
 import { negotiateLink } from '../client/link.ts';
 import type { SmpClient } from '../client/smp-client.ts';
 import { FieldflashError } from '../core/errors.ts';
-import type { ImageOk } from '../core/image/index.ts';
+import { verifyImage, type ImageOk, type SubtleLike } from '../core/image/index.ts';
+import type { TrustedKey } from '../core/keys/index.ts';
 import {
   image as img,
   MgmtErr,
@@ -21,6 +22,7 @@ import {
 import {
   DeviceDidNotReturnError,
   ImageNotInSlotError,
+  ImageRejectedError,
   ImageRevertedError,
   preflight,
   type UpdateEvent,
@@ -68,10 +70,21 @@ async function readDevice(client: SmpClient, signal?: AbortSignal) {
   return { link, list, mode, slots };
 }
 
+/** Whom the image must be signed by: the pinned keys (at least one), and WebCrypto for RSA. */
+export interface Trust {
+  readonly keys: readonly TrustedKey[];
+  readonly subtle?: SubtleLike | undefined;
+}
+
+/**
+ * Updates the device with `bytes`. The image is verified here, against
+ * `trust.keys`, before the device is even contacted: no byte of an image that
+ * fails is ever sent.
+ */
 export async function runUpdate(
   connector: DeviceConnector,
   bytes: Uint8Array,
-  image: ImageOk,
+  trust: Trust,
   options: UpdateOptions,
 ): Promise<UpdateOutcome> {
   // Observers cannot break the engine.
@@ -83,6 +96,7 @@ export async function runUpdate(
     }
   };
   try {
+    const image = await verified(bytes, trust);
     const outcome = await run(connector, bytes.subarray(0, image.layout.tlvEnd), image, {
       ...options,
       tell,
@@ -98,6 +112,18 @@ export async function runUpdate(
     });
     throw error;
   }
+}
+
+async function verified(bytes: Uint8Array, trust: Trust): Promise<ImageOk> {
+  if (trust.keys.length === 0) {
+    throw new ImageRejectedError(
+      'no trusted keys',
+      'an update needs at least one pinned signing key',
+    );
+  }
+  const verdict = await verifyImage(bytes, trust.keys, { subtle: trust.subtle });
+  if (!verdict.ok) throw new ImageRejectedError(verdict.reason, verdict.detail);
+  return verdict;
 }
 
 async function run(

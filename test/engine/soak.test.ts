@@ -68,7 +68,12 @@ describe('fault soak', () => {
       const faults = schedule(seed, v2.length);
       for (const f of faults) device.faults.add(f);
       const outcome = await settle(
-        runUpdate(connector, v2, verdict, { reconnects: 8, swapTimeoutMs: 60_000 }),
+        runUpdate(
+          connector,
+          v2,
+          { keys: [key.trusted], subtle },
+          { reconnects: 8, swapTimeoutMs: 60_000 },
+        ),
       ).catch((e: unknown) => e);
       const label =
         typeof outcome === 'string'

@@ -5,10 +5,10 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SmpClient } from '../../src/client/smp-client.ts';
-import { verifyImage, type ImageOk } from '../../src/core/image/index.ts';
 import { image as img } from '../../src/core/smp/index.ts';
 import {
   DowngradeRefusedError,
+  ImageRejectedError,
   ImageRevertedError,
   type UpdateEvent,
 } from '../../src/core/update/index.ts';
@@ -43,12 +43,6 @@ function serialConnector(device: SimulatedDevice): DeviceConnector {
   };
 }
 
-async function verified(bytes: Uint8Array): Promise<ImageOk> {
-  const v = await verifyImage(bytes, [key.trusted], { subtle });
-  if (!v.ok) throw new Error(v.detail);
-  return v;
-}
-
 async function update(
   connector: DeviceConnector,
   bytes: Uint8Array,
@@ -56,10 +50,15 @@ async function update(
 ) {
   const events: UpdateEvent[] = [];
   const outcome = await settle(
-    runUpdate(connector, bytes, await verified(bytes), {
-      ...options,
-      onEvent: (e) => events.push(e),
-    }),
+    runUpdate(
+      connector,
+      bytes,
+      { keys: [key.trusted], subtle },
+      {
+        ...options,
+        onEvent: (e) => events.push(e),
+      },
+    ),
   ).catch((e: unknown) => e);
   return { outcome, events, phases: events.flatMap((e) => (e.type === 'phase' ? [e.phase] : [])) };
 }
@@ -149,15 +148,48 @@ describe('update engine', () => {
     device.dispose();
   });
 
+  it('no byte of an image that fails verification reaches a transport: the device is not even contacted', async () => {
+    const good = await makeImage(key.private, '2.0.0', 4000, 2);
+    const tampered = Uint8Array.from(good);
+    tampered[100] = (tampered[100] ?? 0) ^ 1;
+    const other = testKey('ecdsa-p256');
+    let contacted = 0;
+    const connector: DeviceConnector = {
+      connect: () => {
+        contacted++;
+        return Promise.reject(new Error('must not be called'));
+      },
+    };
+    for (const [bytes, keys, reason] of [
+      [tampered, [key.trusted], 'bad-hash'],
+      [good, [other.trusted], 'wrong-key'],
+      [good, [], 'no trusted keys'],
+    ] as const) {
+      const events: UpdateEvent[] = [];
+      const error = await settle(
+        runUpdate(connector, bytes, { keys, subtle }, { onEvent: (e) => events.push(e) }),
+      ).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ImageRejectedError);
+      expect((error as ImageRejectedError).reason).toBe(reason);
+      expect(events).toEqual([expect.objectContaining({ type: 'failed', code: 'image-rejected' })]);
+    }
+    expect(contacted).toBe(0);
+  });
+
   it('an observer that throws does not break the update', async () => {
     const device = await bootedDevice(NRF, await makeImage(key.private, '1.0.0', 4000, 1));
     const bytes = await makeImage(key.private, '2.0.0', 10_000, 2);
     const outcome = await settle(
-      runUpdate(await bleConnector(device), bytes, await verified(bytes), {
-        onEvent: () => {
-          throw new Error('observer bug');
+      runUpdate(
+        await bleConnector(device),
+        bytes,
+        { keys: [key.trusted], subtle },
+        {
+          onEvent: () => {
+            throw new Error('observer bug');
+          },
         },
-      }),
+      ),
     );
     expect(outcome).toBe('updated');
     device.dispose();

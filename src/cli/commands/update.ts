@@ -94,15 +94,20 @@ export async function updateCommand(argv: string[], ctx: CliContext): Promise<nu
   };
   const swap = str(values['swap-timeout']);
   const imageIndex = str(values['image']);
-  const outcome = await runUpdate(connector, bytes, verdict, {
-    ...(mode ? { mode: mode as UpdateMode } : {}),
-    ...(flag(values['allow-downgrade']) ? { allowDowngrade: true } : {}),
-    ...(imageIndex !== undefined
-      ? { imageIndex: parseBasedInt(imageIndex, 'update: --image') }
-      : {}),
-    ...(swap ? { swapTimeoutMs: parseBasedInt(swap, 'update: --swap-timeout') } : {}),
-    onEvent: render,
-  });
+  const outcome = await runUpdate(
+    connector,
+    bytes,
+    { keys, subtle: ctx.subtle },
+    {
+      ...(mode ? { mode: mode as UpdateMode } : {}),
+      ...(flag(values['allow-downgrade']) ? { allowDowngrade: true } : {}),
+      ...(imageIndex !== undefined
+        ? { imageIndex: parseBasedInt(imageIndex, 'update: --image') }
+        : {}),
+      ...(swap ? { swapTimeoutMs: parseBasedInt(swap, 'update: --swap-timeout') } : {}),
+      onEvent: render,
+    },
+  );
   const summary = { ok: true, file, version: verdict.versionText, hash: verdict.sha256, outcome };
   if (ctx.json) printJson(ctx, summary);
   else {

@@ -83,3 +83,16 @@ export class DeviceDidNotReturnError extends FieldflashError {
     );
   }
 }
+
+/** The image failed verification against the trusted keys: nothing is sent. */
+export class ImageRejectedError extends FieldflashError {
+  readonly code = 'image-rejected';
+  constructor(
+    readonly reason: string,
+    readonly detail: string,
+  ) {
+    super(
+      `The image is not genuine or cannot be checked (${reason}): ${detail}. Nothing was sent.`,
+    );
+  }
+}
