@@ -64,6 +64,7 @@ const REFUSALS = new Set([
   'update-not-supported',
   'image-reverted',
   'slot-mismatch',
+  'image-rejected',
 ]);
 
 function usage(): string {
