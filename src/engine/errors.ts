@@ -4,32 +4,11 @@
  */
 import { FieldflashError } from '../core/errors.ts';
 
-/** The device stopped taking data at one offset (after the retry budget). */
-export class UploadStalledError extends FieldflashError {
-  readonly code = 'upload-stalled';
-  constructor(
-    readonly offset: number,
-    readonly why: string,
-  ) {
-    super(`The upload stopped at byte ${offset}: ${why}.`);
-  }
-}
-
 /** The device reported something impossible (an offset past the image). */
 export class DeviceMisbehavedError extends FieldflashError {
   readonly code = 'device-misbehaved';
   constructor(readonly detail: string) {
     super(`The device gave an impossible answer: ${detail}.`);
-  }
-}
-
-/** The device's buffer cannot carry even the smallest first chunk. */
-export class LinkTooSmallError extends FieldflashError {
-  readonly code = 'link-too-small';
-  constructor(readonly maxFrame: number) {
-    super(
-      `The device's SMP buffer carries frames of only ${maxFrame} bytes, too small for an upload's first chunk.`,
-    );
   }
 }
 

@@ -12,19 +12,15 @@ import type { SmpClient } from '../client/smp-client.ts';
 import { FieldflashError } from '../core/errors.ts';
 import { verifyImage, type ImageOk, type SubtleLike } from '../core/image/index.ts';
 import type { TrustedKey } from '../core/keys/index.ts';
-import {
-  image as img,
-  MgmtErr,
-  os,
-  SmpDeviceError,
-  type ImageSlotState,
-} from '../core/smp/index.ts';
+import { image as img, MgmtErr, os, SmpDeviceError } from '../core/smp/index.ts';
 import {
   DeviceDidNotReturnError,
+  holdsImage,
   ImageNotInSlotError,
   ImageRejectedError,
   ImageRevertedError,
   preflight,
+  slotsOf,
   type UpdateEvent,
   type UpdateMode,
   type UpdateOutcome,
@@ -53,8 +49,6 @@ export interface UpdateOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const hex = (b: Uint8Array | undefined) =>
-  b ? Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('') : '';
 
 /** Reads what preflight needs; optional commands a device lacks (rc 8) read as null. */
 async function readDevice(client: SmpClient, signal?: AbortSignal) {
@@ -153,7 +147,6 @@ async function steps(
   },
 ): Promise<UpdateOutcome> {
   const { signal, tell, holder } = options;
-  const ours = image.sha256 ?? image.imageHash;
   let client = await connector.connect(signal);
   holder.client = client;
   /**
@@ -237,11 +230,7 @@ async function steps(
         if (error instanceof UploadRestartedError && restarts-- > 0) {
           // Finished (a re-sent last chunk meets a forgotten upload) or lost: the slot says which.
           const listed = await ask((c) => c.request(img.imageState(), { signal }));
-          if (
-            listed.images.some(
-              (s) => (s.image ?? 0) === imageIndex && !s.active && hex(s.hash) === ours,
-            )
-          )
+          if (slotsOf(listed.images, imageIndex).some((s) => !s.active && holdsImage(s, image)))
             break;
           tell({ type: 'warning', code: error.code, message: `${error.message} Uploading again.` });
           continue;
@@ -266,10 +255,8 @@ async function steps(
 
   tell({ type: 'phase', phase: 'check-slot', detail: 'checking the image is in the update slot' });
   const list = await ask((c) => c.request(img.imageState(), { signal }));
-  const waiting = list.images.find(
-    (s) => (s.image ?? 0) === imageIndex && !s.active && hex(s.hash) === ours,
-  );
-  const running = list.images.find((s) => (s.image ?? 0) === imageIndex && s.active);
+  const waiting = slotsOf(list.images, imageIndex).find((s) => !s.active && holdsImage(s, image));
+  const running = slotsOf(list.images, imageIndex).find((s) => s.active);
   if (plan.action !== 'confirm') {
     if (!waiting) throw new ImageNotInSlotError();
     const hash = waiting.hash ?? new Uint8Array();
@@ -300,10 +287,8 @@ async function steps(
     holder.client = client;
   }
   const after = await ask((c) => c.request(img.imageState(), { signal }));
-  const now: ImageSlotState | undefined = after.images.find(
-    (s) => (s.image ?? 0) === imageIndex && s.active,
-  );
-  if (!now || hex(now.hash) !== ours) {
+  const now = slotsOf(after.images, imageIndex).find((s) => s.active);
+  if (!now || !holdsImage(now, image)) {
     throw new ImageRevertedError(now?.version ?? running?.version ?? 'unknown', image.versionText);
   }
   if (mode === 'test-only' || now.confirmed) {

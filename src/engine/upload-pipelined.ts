@@ -11,6 +11,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { SmpTimeoutError } from '../client/errors.ts';
 import type { SmpClient } from '../client/smp-client.ts';
+import { FrameTooSmallError, UploadStalledError } from '../client/upload-sequential.ts';
 import {
   image,
   maxDataLength,
@@ -28,13 +29,7 @@ import {
   type RetryPolicy,
   type UploadFailure,
 } from '../core/update/index.ts';
-import {
-  DeviceMisbehavedError,
-  LinkTooSmallError,
-  SlotMismatchError,
-  UploadRestartedError,
-  UploadStalledError,
-} from './errors.ts';
+import { DeviceMisbehavedError, SlotMismatchError, UploadRestartedError } from './errors.ts';
 
 export interface PipelinedUploadOptions {
   readonly link: LinkShape;
@@ -122,7 +117,7 @@ export async function uploadPipelined(
       ...(options.upgrade ? { upgrade: true } : {}),
     });
   if (maxDataLength(options.link.maxFrame, firstRequest) < Math.min(FIRST_CHUNK_MIN, total)) {
-    throw new LinkTooSmallError(options.link.maxFrame);
+    throw new FrameTooSmallError(options.link.maxFrame);
   }
   let sentBytes = 0;
   const attempts = new Map<number, number>();

@@ -5,10 +5,10 @@
  * @module
  */
 import { useState } from 'preact/hooks';
+import { bytesToHex } from '../core/bytes.ts';
 import type { DemoLink, DeviceSummary } from '../app/demo-device.ts';
 
-const hex = (b: Uint8Array | undefined) =>
-  b ? Array.from(b.subarray(0, 8), (x) => x.toString(16).padStart(2, '0')).join('') + '…' : '—';
+const hex = (b: Uint8Array | undefined) => (b ? bytesToHex(b.subarray(0, 8)) + '…' : '—');
 
 export function DemoDevicePanel() {
   const [busy, setBusy] = useState<DemoLink | null>(null);

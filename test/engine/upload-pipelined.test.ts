@@ -8,8 +8,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { negotiateLink } from '../../src/client/link.ts';
 import type { SmpClient } from '../../src/client/smp-client.ts';
-import { uploadSequential } from '../../src/client/upload-sequential.ts';
-import { SlotMismatchError, UploadStalledError } from '../../src/engine/errors.ts';
+import { uploadSequential, UploadStalledError } from '../../src/client/upload-sequential.ts';
+import { SlotMismatchError } from '../../src/engine/errors.ts';
 import { uploadPipelined, type PipelinedUploadOptions } from '../../src/engine/upload-pipelined.ts';
 import {
   BLE_FAST,

@@ -5,6 +5,7 @@
  * Pure: the engine reads the device and passes what it found.
  * @module
  */
+import { bytesToHex } from '../bytes.ts';
 import { compareVersions, formatVersion, type ImageOk } from '../image/index.ts';
 import { parseDeviceVersion, type ImageSlotState } from '../smp/index.ts';
 import { DowngradeRefusedError, ImageTooLargeError, UpdateNotSupportedError } from './errors.ts';
@@ -45,8 +46,18 @@ export interface Preflight {
   readonly warnings: readonly string[];
 }
 
-const hex = (b: Uint8Array | undefined) =>
-  b ? Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('') : null;
+/** The slots of one SMP image number (Zephyr omits `image` when there is one: image 0). */
+export function slotsOf(slots: readonly ImageSlotState[], imageIndex: number): ImageSlotState[] {
+  return slots.filter((s) => (s.image ?? 0) === imageIndex);
+}
+
+/**
+ * Whether a listed slot holds `image`: Zephyr lists by the SHA-256 TLV;
+ * images hashed otherwise are matched by their image hash.
+ */
+export function holdsImage(slot: ImageSlotState, image: ImageOk): boolean {
+  return slot.hash !== undefined && bytesToHex(slot.hash) === (image.sha256 ?? image.imageHash);
+}
 
 export function preflight(input: PreflightInput): Preflight {
   const { image, options = {} } = input;
@@ -61,9 +72,8 @@ export function preflight(input: PreflightInput): Preflight {
   const { mode, warning } = chooseMode(options.mode, input.bootloaderMode);
   if (warning) warnings.push(warning);
 
-  // Zephyr omits `image` when the device has one updatable image: that is image 0.
-  const mine = input.slots.filter((s) => (s.image ?? 0) === imageIndex);
-  const others = input.slots.some((s) => (s.image ?? 0) !== imageIndex);
+  const mine = slotsOf(input.slots, imageIndex);
+  const others = mine.length < input.slots.length;
   if (mine.length === 0 && others) {
     throw new UpdateNotSupportedError(
       'no-such-image',
@@ -71,9 +81,7 @@ export function preflight(input: PreflightInput): Preflight {
     );
   }
   const running = mine.find((s) => s.active) ?? null;
-  // Zephyr lists by the SHA-256 TLV; images hashed otherwise are matched by their image hash.
-  const ours = image.sha256 ?? image.imageHash;
-  const isOurs = (s: ImageSlotState) => hex(s.hash) === ours;
+  const isOurs = (s: ImageSlotState) => holdsImage(s, image);
 
   if (running && isOurs(running)) {
     if (running.confirmed || mode === 'test-only') {
