@@ -243,14 +243,13 @@ export async function uploadPipelined(
             return;
           }
           if (end <= acked) return; // answered meanwhile by a later chunk's success
-          // Several in flight: the loss is most likely the pipelining (a device that drops
-          // what arrives while it is busy), so narrow the window before shrinking frames.
+          // Several in flight: the window narrows here, and decide() leaves the frames alone.
           const pipelined = window.size > 1;
           window.lost();
           try {
             await onFailure(
               acked,
-              pipelined && failure.kind === 'timeout' ? { kind: 'busy' } : failure,
+              failure.kind === 'timeout' ? { kind: 'timeout', pipelined } : failure,
             );
           } catch (e) {
             fail(e);
@@ -273,7 +272,7 @@ export async function uploadPipelined(
     if (inFlight.size === 0 && next >= total && acked < total) {
       // Everything was sent and answered but the device is behind: go back to its
       // offset — within the retry budget, so a device that never moves cannot loop us.
-      await onFailure(acked, { kind: 'busy' });
+      await onFailure(acked, { kind: 'behind' });
       next = acked;
       continue;
     }

@@ -5,8 +5,14 @@
  */
 
 export type UploadFailure =
-  /** No answer within the phase's timeout. */
-  | { readonly kind: 'timeout' }
+  /**
+   * No answer within the phase's timeout. `pipelined`: other requests were in
+   * flight, so the loss is most likely the pipelining itself (a device that
+   * drops what arrives while it is busy): the window narrows, frames need not.
+   */
+  | { readonly kind: 'timeout'; readonly pipelined?: boolean }
+  /** Every request was answered, but the device is still behind the data sent. */
+  | { readonly kind: 'behind' }
   /** The device said EBUSY (rc 10) or ran out of memory (rc 2). */
   | { readonly kind: 'busy' }
   /** The device refused the request for good (any other rc): the chunk cannot succeed. */
@@ -54,10 +60,14 @@ export function decide(
       why:
         failure.kind === 'busy'
           ? `the device stayed busy through ${policy.perOffset} attempts`
-          : `the device did not answer ${policy.perOffset} attempts at this offset`,
+          : failure.kind === 'behind'
+            ? `the device kept asking for this offset through ${policy.perOffset} attempts`
+            : `the device did not answer ${policy.perOffset} attempts at this offset`,
     };
   }
   const waitMs = Math.min(policy.maxWaitMs, policy.baseWaitMs * 2 ** (attempt - 1));
-  if (failure.kind === 'timeout' && attempt % 2 === 1) return { action: 'shrink', waitMs };
+  if (failure.kind === 'timeout' && !failure.pipelined && attempt % 2 === 1) {
+    return { action: 'shrink', waitMs };
+  }
   return { action: 'retry', waitMs };
 }

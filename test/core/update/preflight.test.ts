@@ -257,6 +257,12 @@ describe('retry decisions', () => {
     expect(decide({ kind: 'refused', rc: 3 }, 1)).toMatchObject({ action: 'abort' });
     expect(decide({ kind: 'timeout' }, 1)).toEqual({ action: 'shrink', waitMs: 50 });
     expect(decide({ kind: 'timeout' }, 2)).toEqual({ action: 'retry', waitMs: 100 });
+    expect(decide({ kind: 'timeout', pipelined: true }, 1)).toEqual({
+      action: 'retry',
+      waitMs: 50,
+    });
+    expect(decide({ kind: 'behind' }, 1)).toEqual({ action: 'retry', waitMs: 50 });
+    expect(JSON.stringify(decide({ kind: 'behind' }, 7))).toMatch(/abort.*kept asking/);
     expect(decide({ kind: 'busy' }, 3)).toEqual({ action: 'retry', waitMs: 200 });
     expect(decide({ kind: 'busy' }, 7)).toMatchObject({ action: 'abort' });
     expect(JSON.stringify(decide({ kind: 'busy' }, 7))).toMatch(/busy/);
