@@ -62,7 +62,7 @@ export type Translate = (rc: number) => number;
 
 export interface HandledRequest {
   readonly header: SmpHeader;
-  /** The answer frame, or null when the request gets none. */
+  /** The answer frame. */
   readonly answer: Uint8Array;
   /** How long the handler kept the SMP thread busy. */
   readonly busyMs: number;

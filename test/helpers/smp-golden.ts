@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { signImage } from '../../src/core/image/index.ts';
 import { SHARED_DIR } from './shared.ts';
 
 export const SMP_DIR = join(SHARED_DIR, 'vectors', 'smp');
@@ -63,4 +64,22 @@ export function asGoldenJson(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asGoldenJson(v)]));
   }
   return value;
+}
+
+/**
+ * A stand-in for the primary image the qemu fixture ran: v0.0.0 whose SHA256
+ * TLV reads what Zephyr listed (1baa2220…). Its body is not the original, so
+ * MCUboot would not boot it: the device is started with `startApp()`.
+ */
+export async function goldenStandInPrimary(golden: Golden): Promise<Uint8Array> {
+  const running = golden.entries.find((e) => e.name === 'img_state_read_one_slot_response');
+  const want = fromHex((running?.fields.images as { hash: string }[] | undefined)?.[0]?.hash ?? '');
+  const signed = await signImage(new Uint8Array(32 + 1024), null, {
+    version: { major: 0, minor: 0, revision: 0, build: 0 },
+    headerSize: 32,
+    slotSize: 0x1a000,
+  });
+  const bytes = Uint8Array.from(signed.image);
+  bytes.set(want, Buffer.from(bytes).indexOf(Buffer.from(signed.hash)));
+  return bytes;
 }

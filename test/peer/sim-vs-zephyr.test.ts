@@ -18,10 +18,9 @@ import {
   serialLines,
   type CborMap,
 } from '../../src/core/smp/index.ts';
-import { signImage } from '../../src/core/image/index.ts';
 import { deviceProfile, SimSerialLink, SimulatedDevice } from '../../src/sim/index.ts';
 import { SHARED_DIR } from '../helpers/shared.ts';
-import { fromHex, hasSmpVectors, loadGolden } from '../helpers/smp-golden.ts';
+import { fromHex, goldenStandInPrimary, hasSmpVectors, loadGolden } from '../helpers/smp-golden.ts';
 
 const SRC = process.env['SMP_PEER_SRC'];
 const FIXTURE =
@@ -91,22 +90,7 @@ async function zephyr(kind: 'img' | 'os'): Promise<Peer & { pids: number[] }> {
 }
 
 async function simulator(profile: 'zephyr-qemu-mcuboot' | 'zephyr-native-sim'): Promise<Peer> {
-  const golden = loadGolden();
-  const primaryHash = fromHex(
-    String(
-      (
-        golden.entries.find((e) => e.name === 'img_state_read_one_slot_response')?.fields
-          .images as { hash: string }[]
-      )[0]?.hash,
-    ),
-  );
-  const signed = await signImage(new Uint8Array(32 + 1024), null, {
-    version: { major: 0, minor: 0, revision: 0, build: 0 },
-    headerSize: 32,
-    slotSize: 0x1a000,
-  });
-  const primary = Uint8Array.from(signed.image);
-  primary.set(primaryHash, Buffer.from(primary).indexOf(Buffer.from(signed.hash)));
+  const primary = await goldenStandInPrimary(loadGolden());
   const device = new SimulatedDevice(deviceProfile(profile, []));
   if (device.bootloader) device.install(primary, { slot: 'primary' });
   device.startApp();

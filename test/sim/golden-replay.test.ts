@@ -14,7 +14,6 @@ import {
   serialLines,
   splitIntoWrites,
 } from '../../src/core/smp/index.ts';
-import { signImage } from '../../src/core/image/index.ts';
 import {
   BLE_FAST,
   deviceProfile,
@@ -26,6 +25,7 @@ import {
 import {
   asGoldenJson,
   fromHex,
+  goldenStandInPrimary,
   hasSmpVectors,
   latin1,
   loadGolden,
@@ -40,21 +40,6 @@ const pairs = ordinary
   .filter((e) => e.direction === 'request')
   .map((request) => ({ request, response: byName.get(`${request.pair ?? ''}_response`) }));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-/** The primary image the qemu fixture ran: v0.0.0 whose SHA256 TLV reads 1baa2220… */
-async function standInPrimary(): Promise<Uint8Array> {
-  const running = ordinary.find((e) => e.name === 'img_state_read_one_slot_response');
-  const want = fromHex(((running?.fields.images as { hash: string }[])[0]?.hash ?? '').toString());
-  const signed = await signImage(new Uint8Array(32 + 1024), null, {
-    version: { major: 0, minor: 0, revision: 0, build: 0 },
-    headerSize: 32,
-    slotSize: 0x1a000,
-  });
-  const bytes = Uint8Array.from(signed.image);
-  const at = Buffer.from(bytes).indexOf(Buffer.from(signed.hash));
-  bytes.set(want, at);
-  return bytes;
-}
 
 /** A host on a raw serial link: writes lines, collects what comes back until a frame is complete. */
 function serialHost(device: SimulatedDevice) {
@@ -147,7 +132,7 @@ describe.skipIf(!hasSmpVectors)('golden.json replayed into the simulator (serial
 
   it('qemu_cortex_m0 MCUboot build (one image, two slots, 384 × 4): every answer identical, then the reset swaps the image in', async () => {
     const device = new SimulatedDevice(deviceProfile('zephyr-qemu-mcuboot', []));
-    device.install(await standInPrimary(), { slot: 'primary' });
+    device.install(await goldenStandInPrimary(golden), { slot: 'primary' });
     device.startApp();
     const host = serialHost(device);
     const replayed = pairs.filter((p) => !nativeNames.has(p.request.pair ?? ''));
