@@ -95,7 +95,12 @@ export async function runUpdate(
       ...options,
       tell,
     });
-    tell({ type: 'done', outcome, version: image.versionText });
+    tell({
+      type: 'done',
+      outcome,
+      version: image.versionText,
+      hash: image.sha256 ?? image.imageHash,
+    });
     return outcome;
   } catch (error) {
     const typed = error instanceof FieldflashError;
@@ -116,7 +121,7 @@ async function verified(bytes: Uint8Array, trust: Trust): Promise<ImageOk> {
     );
   }
   const verdict = await verifyImage(bytes, trust.keys, { subtle: trust.subtle });
-  if (!verdict.ok) throw new ImageRejectedError(verdict.reason, verdict.detail);
+  if (!verdict.ok) throw new ImageRejectedError(verdict.reason, verdict.detail, verdict);
   return verdict;
 }
 

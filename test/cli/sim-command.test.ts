@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -141,6 +141,15 @@ describe.skipIf(!hasSocat)('fieldflash sim on a pty', () => {
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/older than the one the device runs/);
     expect((await runCli('update', UPLOAD, ...port)).stderr).toMatch(/--key PUB is required/);
+    // Verified before the port is even opened: a tampered image is exit 1, nothing sent.
+    const tampered = join(mkdtempSync(join(tmpdir(), 'ff-img-')), 'tampered.bin');
+    const bytes = new Uint8Array(readFileSync(UPLOAD));
+    bytes[1000] = (bytes[1000] ?? 0) ^ 1;
+    writeFileSync(tampered, bytes);
+    const bad = await runCli('update', tampered, '--key', pub, '--port', '/nonexistent/port');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/not sent: .*failed verification/);
+    expect(bad.stdout).toMatch(/bad-hash|altered|does not match/i);
   }, 60_000);
 
   it('a --fault acts and is logged: silent echo → the CLI times out (exit 2)', async () => {

@@ -6,14 +6,14 @@
  * offset for the same image until it reboots).
  * @module
  */
-import type { UpdateEvent, UpdateMode } from '../../core/update/index.ts';
+import { ImageRejectedError, type UpdateEvent, type UpdateMode } from '../../core/update/index.ts';
 import { SmpClient } from '../../client/smp-client.ts';
 import { runUpdate } from '../../engine/update.ts';
 import { flag, parseBasedInt, parseCommandArgs, requireOne, str, strs } from '../args.ts';
 import { printJson, type CliContext } from '../context.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { loadTrustedKey } from '../keys.ts';
-import { readVerifiedImage } from '../verified-image.ts';
+import { readImage, reportInvalid } from '../verified-image.ts';
 
 export const UPDATE_HELP = `usage: fieldflash update IMAGE --key PUB --port PATH [options]
 
@@ -57,9 +57,8 @@ export async function updateCommand(argv: string[], ctx: CliContext): Promise<nu
     throw new UsageError(`update: --mode must be one of ${MODES.join(', ')}`);
   }
   const keys = await Promise.all(keyFiles.map(loadTrustedKey));
-  const checked = await readVerifiedImage('update', file, keys, ctx);
-  if (!checked) return EXIT.rejected;
-  const { bytes, verdict } = checked;
+  // Read once; the engine verifies it before the device is contacted.
+  const bytes = await readImage(file);
 
   const baud = str(values['baud']);
   const { openNodeSerial } = await import('../../transport/node-serial.ts');
@@ -94,27 +93,41 @@ export async function updateCommand(argv: string[], ctx: CliContext): Promise<nu
   };
   const swap = str(values['swap-timeout']);
   const imageIndex = str(values['image']);
-  const outcome = await runUpdate(
-    connector,
-    bytes,
-    { keys, subtle: ctx.subtle },
-    {
-      ...(mode ? { mode: mode as UpdateMode } : {}),
-      ...(flag(values['allow-downgrade']) ? { allowDowngrade: true } : {}),
-      ...(imageIndex !== undefined
-        ? { imageIndex: parseBasedInt(imageIndex, 'update: --image') }
-        : {}),
-      ...(swap ? { swapTimeoutMs: parseBasedInt(swap, 'update: --swap-timeout') } : {}),
-      onEvent: render,
-    },
-  );
-  const summary = { ok: true, file, version: verdict.versionText, hash: verdict.sha256, outcome };
+  let done: Extract<UpdateEvent, { type: 'done' }> | null = null;
+  let outcome;
+  try {
+    outcome = await runUpdate(
+      connector,
+      bytes,
+      { keys, subtle: ctx.subtle },
+      {
+        ...(mode ? { mode: mode as UpdateMode } : {}),
+        ...(flag(values['allow-downgrade']) ? { allowDowngrade: true } : {}),
+        ...(imageIndex !== undefined
+          ? { imageIndex: parseBasedInt(imageIndex, 'update: --image') }
+          : {}),
+        ...(swap ? { swapTimeoutMs: parseBasedInt(swap, 'update: --swap-timeout') } : {}),
+        onEvent: (e) => {
+          if (e.type === 'done') done = e;
+          render(e);
+        },
+      },
+    );
+  } catch (error) {
+    if (error instanceof ImageRejectedError && error.verdict) {
+      reportInvalid('update', file, error.verdict, ctx);
+      return EXIT.rejected;
+    }
+    throw error;
+  }
+  const { version, hash } = done ?? { version: '?', hash: '' };
+  const summary = { ok: true, file, version, hash, outcome };
   if (ctx.json) printJson(ctx, summary);
   else {
     const said = {
-      updated: `updated: the device runs ${verdict.versionText}, confirmed`,
-      testing: `the device runs ${verdict.versionText} on test: it reverts at the next reset unless confirmed`,
-      'already-running': `nothing to do: the device already runs ${verdict.versionText}`,
+      updated: `updated: the device runs ${version}, confirmed`,
+      testing: `the device runs ${version} on test: it reverts at the next reset unless confirmed`,
+      'already-running': `nothing to do: the device already runs ${version}`,
     }[outcome];
     ctx.out(said + '\n');
   }

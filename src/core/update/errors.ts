@@ -5,6 +5,7 @@
  * @module
  */
 import { FieldflashError } from '../errors.ts';
+import type { ImageInvalid } from '../image/index.ts';
 
 /** The image is older than what the device runs; only sent when a downgrade is asked for. */
 export class DowngradeRefusedError extends FieldflashError {
@@ -90,6 +91,8 @@ export class ImageRejectedError extends FieldflashError {
   constructor(
     readonly reason: string,
     readonly detail: string,
+    /** The verifier's verdict, when it got that far (for printing it whole). */
+    readonly verdict?: ImageInvalid,
   ) {
     super(
       `The image is not genuine or cannot be checked (${reason}): ${detail}. Nothing was sent.`,

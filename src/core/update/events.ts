@@ -31,5 +31,11 @@ export type UpdateEvent =
       readonly chunk: number;
     }
   | { readonly type: 'warning'; readonly code: string; readonly message: string }
-  | { readonly type: 'done'; readonly outcome: UpdateOutcome; readonly version: string }
+  | {
+      readonly type: 'done';
+      readonly outcome: UpdateOutcome;
+      /** The image's version (imgtool notation) and hash, as the device lists it. */
+      readonly version: string;
+      readonly hash: string;
+    }
   | { readonly type: 'failed'; readonly code: string; readonly message: string };
