@@ -1,4 +1,6 @@
 /// <reference types="vitest/config" />
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
 
@@ -15,5 +17,7 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // The CLI's update checkpoints go to a scratch directory, never the user's state.
+    env: { FIELDFLASH_STATE_DIR: join(tmpdir(), `fieldflash-test-state-${process.pid}`) },
   },
 });

@@ -13,6 +13,8 @@ export interface CliContext {
   /** Writes to stderr (progress, warnings). */
   readonly err: (text: string) => void;
   readonly subtle: SubtleLike;
+  /** Aborted on ^C: long commands stop cleanly (the update keeps its checkpoint). */
+  readonly signal?: AbortSignal;
 }
 
 export function printJson(ctx: CliContext, value: unknown): void {

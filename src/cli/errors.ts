@@ -5,7 +5,8 @@
  */
 import { FieldflashError } from '../core/errors.ts';
 
-export const EXIT = { ok: 0, rejected: 1, failure: 2 } as const;
+/** 130: interrupted by ^C (128 + SIGINT), as shells report it. */
+export const EXIT = { ok: 0, rejected: 1, failure: 2, cancelled: 130 } as const;
 
 /** Bad command line: unknown option, missing argument, malformed value. */
 export class UsageError extends FieldflashError {

@@ -76,6 +76,7 @@ export interface CliHost {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly subtle: CliContext['subtle'];
+  readonly signal?: AbortSignal;
 }
 
 export async function main(argv: readonly string[], host: CliHost): Promise<number> {
@@ -117,6 +118,7 @@ export async function main(argv: readonly string[], host: CliHost): Promise<numb
     if (err instanceof UsageError) host.err(`run \`fieldflash ${name} --help\` for usage\n`);
     // The device answered and said no, or the update was refused or reverted:
     // a verdict, not a failure of the tool or link.
+    if (err instanceof FieldflashError && err.code === 'update-cancelled') return EXIT.cancelled;
     const refusal = err instanceof FieldflashError && REFUSALS.has(err.code);
     return err instanceof SmpDeviceError || refusal ? EXIT.rejected : EXIT.failure;
   }

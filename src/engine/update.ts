@@ -3,37 +3,41 @@
  * upload (pipelined, resuming after a dropped link from the device's own
  * offset), check the slot, mark the image, reset, wait for the device to come
  * back, and confirm. Everything it does is told as UpdateEvents; every way it
- * can fail is a typed error, also told as a `failed` event.
+ * can fail is a typed error, also told as a `failed` event. A checkpoint
+ * (core/update/checkpoint.ts) records where it is, so a later run — after a
+ * closed tab or an interrupted CLI — can say where it stopped; what it
+ * continues from is always the device's own answer.
  * @module
  */
+import { sha256 } from '@noble/hashes/sha2.js';
 import { SmpTimeoutError } from '../client/errors.ts';
-import { negotiateLink } from '../client/link.ts';
 import type { SmpClient } from '../client/smp-client.ts';
+import { bytesToHex } from '../core/bytes.ts';
 import { FieldflashError } from '../core/errors.ts';
 import { verifyImage, type ImageOk, type SubtleLike } from '../core/image/index.ts';
 import type { TrustedKey } from '../core/keys/index.ts';
-import { image as img, MgmtErr, os, SmpDeviceError } from '../core/smp/index.ts';
+import { image as img, os } from '../core/smp/index.ts';
 import {
-  DeviceDidNotReturnError,
+  CHECKPOINT_SCHEMA,
   holdsImage,
   ImageNotInSlotError,
   ImageRejectedError,
   ImageRevertedError,
+  matchCheckpoint,
   preflight,
   slotsOf,
+  UpdateCancelledError,
+  type CheckpointStore,
   type UpdateEvent,
   type UpdateMode,
   type UpdateOutcome,
 } from '../core/update/index.ts';
 import { TransportClosedError } from '../transport/types.ts';
-import { SlotMismatchError, UploadRestartedError } from './errors.ts';
-import { uploadPipelined } from './upload-pipelined.ts';
+import { CheckpointKeeper } from './checkpoint-keeper.ts';
+import { DeviceSession, readDevice, sleep, type DeviceConnector } from './device-session.ts';
+import { uploadResuming } from './upload-resuming.ts';
 
-/** How the engine reaches the device, again after each drop or reset. */
-export interface DeviceConnector {
-  /** A connected client; rejects when the device cannot be reached now. */
-  connect(signal?: AbortSignal): Promise<SmpClient>;
-}
+export type { DeviceConnector } from './device-session.ts';
 
 export interface UpdateOptions {
   readonly mode?: UpdateMode;
@@ -43,25 +47,11 @@ export interface UpdateOptions {
   readonly swapTimeoutMs?: number;
   /** Reconnect attempts after a dropped link during the upload. */
   readonly reconnects?: number;
+  /** Where checkpoints are kept (keyed by the connector's identity); none: nothing is kept. */
+  readonly checkpoints?: CheckpointStore;
   readonly signal?: AbortSignal;
   /** Told every event; an observer that throws is ignored. */
   readonly onEvent?: (event: UpdateEvent) => void;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Reads what preflight needs; optional commands a device lacks (rc 8) read as null. */
-async function readDevice(client: SmpClient, signal?: AbortSignal) {
-  const optional = <T>(p: Promise<T>) =>
-    p.catch((error: unknown) => {
-      if (error instanceof SmpDeviceError && error.rc === MgmtErr.ENOTSUP) return null;
-      throw error;
-    });
-  const link = await negotiateLink(client, { signal });
-  const list = await client.request(img.imageState(), { signal });
-  const mode = await optional(client.request(os.bootloaderMode(), { signal }));
-  const slots = await optional(client.request(img.slotInfo(), { signal }));
-  return { link, list, mode, slots };
 }
 
 /** Whom the image must be signed by: the pinned keys (at least one), and WebCrypto for RSA. */
@@ -125,19 +115,44 @@ async function verified(bytes: Uint8Array, trust: Trust): Promise<ImageOk> {
   return verdict;
 }
 
+type Engine = UpdateOptions & {
+  readonly tell: (event: UpdateEvent) => void;
+  readonly session: DeviceSession;
+  readonly keeper: CheckpointKeeper;
+};
+
 async function run(
   connector: DeviceConnector,
   bytes: Uint8Array,
   image: ImageOk,
   options: UpdateOptions & { readonly tell: (event: UpdateEvent) => void },
 ): Promise<UpdateOutcome> {
-  options.tell({ type: 'phase', phase: 'preflight', detail: 'reading the device' });
-  const holder: { client: SmpClient | null } = { client: null };
+  const { tell, signal } = options;
+  tell({ type: 'phase', phase: 'preflight', detail: 'reading the device' });
+  const session = new DeviceSession(connector, signal, (detail) =>
+    tell({ type: 'phase', phase: 'reconnect', detail }),
+  );
+  const keeper = new CheckpointKeeper(
+    connector.identity === undefined ? undefined : options.checkpoints,
+    { device: connector.identity ?? '', imageIndex: options.imageIndex ?? 0 },
+    tell,
+  );
   try {
-    return await steps(connector, bytes, image, { ...options, holder });
+    return await steps(connector, bytes, image, { ...options, session, keeper });
+  } catch (error) {
+    // Over for good (the device has decided): nothing to take up again. Otherwise
+    // the record stays, saying where the update stopped.
+    if (error instanceof ImageRevertedError || error instanceof ImageNotInSlotError) keeper.clear();
+    else keeper.persist();
+    if (signal?.aborted && !(error instanceof FieldflashError)) {
+      const at = keeper.current;
+      throw new UpdateCancelledError(at?.phase ?? 'preflight', at?.acked ?? 0, bytes.length);
+    }
+    throw error;
   } finally {
     // Whatever happened, leave no connection open (a stuck link state goes with it).
-    await holder.client?.close().catch(() => undefined);
+    await session.close();
+    await keeper.flush();
   }
 }
 
@@ -145,40 +160,11 @@ async function steps(
   connector: DeviceConnector,
   bytes: Uint8Array,
   image: ImageOk,
-  options: UpdateOptions & {
-    readonly tell: (event: UpdateEvent) => void;
-    /** The connection in use, for the caller to close whatever happens. */
-    readonly holder: { client: SmpClient | null };
-  },
+  options: Engine,
 ): Promise<UpdateOutcome> {
-  const { signal, tell, holder } = options;
-  let client = await connector.connect(signal);
-  holder.client = client;
-  /**
-   * Runs an idempotent exchange: a lost answer is asked again; a second loss,
-   * or a dropped link, reconnects first (over Bluetooth a lost write can leave
-   * the device's reassembly stuck until the connection is new).
-   */
-  const ask = async <T>(exchange: (c: SmpClient) => Promise<T>): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await exchange(client);
-      } catch (error) {
-        const lost = error instanceof SmpTimeoutError;
-        if (attempt >= 4 || !(lost || error instanceof TransportClosedError)) throw error;
-        if (lost && attempt === 1) continue;
-        tell({
-          type: 'phase',
-          phase: 'reconnect',
-          detail: 'the device stopped answering; reconnecting',
-        });
-        await client.close().catch(() => undefined);
-        client = await reconnect(connector, 30_000, signal);
-        holder.client = client;
-      }
-    }
-  };
-  let device = await ask((c) => readDevice(c, signal));
+  const { signal, tell, session, keeper } = options;
+  await session.open();
+  const device = await session.ask((c) => readDevice(c, signal));
   const imageIndex = options.imageIndex ?? 0;
   const slotSize =
     device.slots?.find((i) => i.image === imageIndex)?.slots.find((s) => s.slot === 1)?.size ??
@@ -196,74 +182,72 @@ async function steps(
   });
   for (const w of pre.warnings) tell({ type: 'warning', code: 'preflight', message: w });
   const plan = pre.plan;
-  if (plan.action === 'nothing') return 'already-running';
+  const imageSha = bytesToHex(sha256(bytes));
+  const imageHash = image.sha256 ?? image.imageHash;
+  const runningSlot = slotsOf(device.list.images, imageIndex).find((s) => s.active);
+  const runningHash = runningSlot?.hash ? bytesToHex(runningSlot.hash) : null;
+  const stored = matchCheckpoint(await keeper.load(), {
+    imageSha,
+    imageHash,
+    running: runningHash,
+  });
+  if (plan.action === 'nothing') {
+    if (stored.kind === 'same') keeper.clear();
+    return 'already-running';
+  }
   const mode = plan.mode;
+  if (stored.kind === 'other') {
+    tell({ type: 'warning', code: 'checkpoint-replaced', message: `Note: ${stored.why}.` });
+  } else if (stored.kind === 'same') {
+    tell({
+      type: 'phase',
+      phase: 'preflight',
+      detail: `taking up the update interrupted ${describeStop(stored.checkpoint)}`,
+    });
+  }
+  const previous = stored.kind === 'same' ? stored.checkpoint : null;
+  const now = Date.now();
+  keeper.start({
+    schema: CHECKPOINT_SCHEMA,
+    device: connector.identity ?? '',
+    imageIndex,
+    slot: 2 * imageIndex + 1,
+    imageSha,
+    imageHash,
+    version: image.versionText,
+    size: bytes.length,
+    // Only a report of the last answer: the upload asks the device where it is.
+    acked: previous?.acked ?? 0,
+    mode,
+    phase: plan.action === 'upload' ? 'upload' : plan.action === 'mark' ? 'mark' : 'confirm',
+    // The board's own firmware, kept from the first run (it now may run the new image).
+    runningHash: previous?.runningHash ?? runningHash,
+    resumes: previous ? previous.resumes + 1 : 0,
+    startedAt: previous?.startedAt ?? now,
+    updatedAt: now,
+  });
 
   if (plan.action === 'upload') {
-    tell({ type: 'phase', phase: 'upload', detail: `${bytes.length} bytes` });
-    let reconnects = options.reconnects ?? 5;
-    let mismatches = 1;
-    let restarts = 2;
-    const started = Date.now();
-    for (;;) {
-      try {
-        await uploadPipelined(client, bytes, {
-          link: {
-            maxFrame: device.link.maxFrame,
-            writeSize: device.link.writeSize,
-            frameOverhead: client.transport.frameOverhead,
-          },
-          windowCap: device.link.window,
-          imageIndex,
-          ...(signal ? { signal } : {}),
-          onProgress: (p) => {
-            const seconds = (Date.now() - started) / 1000;
-            const rate = seconds > 0 ? p.acked / seconds : 0;
-            tell({
-              type: 'progress',
-              bytes: p.acked,
-              total: p.total,
-              rate,
-              eta: rate > 0 ? (p.total - p.acked) / rate : null,
-              window: p.window,
-              chunk: p.chunk,
-            });
-          },
-        });
-        break;
-      } catch (error) {
-        if (error instanceof UploadRestartedError && restarts-- > 0) {
-          // Finished (a re-sent last chunk meets a forgotten upload) or lost: the slot says which.
-          const listed = await ask((c) => c.request(img.imageState(), { signal }));
-          if (slotsOf(listed.images, imageIndex).some((s) => !s.active && holdsImage(s, image)))
-            break;
-          tell({ type: 'warning', code: error.code, message: `${error.message} Uploading again.` });
-          continue;
-        }
-        if (error instanceof SlotMismatchError && mismatches-- > 0) {
-          tell({ type: 'warning', code: error.code, message: `${error.message} Uploading again.` });
-          continue;
-        }
-        if (!(error instanceof TransportClosedError) || reconnects-- <= 0) throw error;
-        tell({
-          type: 'phase',
-          phase: 'reconnect',
-          detail: 'the link dropped; reconnecting to resume',
-        });
-        await client.close().catch(() => undefined);
-        client = await reconnect(connector, 30_000, signal);
-        holder.client = client;
-        device = await ask((c) => readDevice(c, signal));
-      }
-    }
+    await uploadResuming({
+      session,
+      bytes,
+      image,
+      imageIndex,
+      device,
+      keeper,
+      tell,
+      reconnects: options.reconnects ?? 5,
+      ...(signal ? { signal } : {}),
+    });
   }
 
   tell({ type: 'phase', phase: 'check-slot', detail: 'checking the image is in the update slot' });
-  const list = await ask((c) => c.request(img.imageState(), { signal }));
+  const list = await session.ask((c) => c.request(img.imageState(), { signal }));
   const waiting = slotsOf(list.images, imageIndex).find((s) => !s.active && holdsImage(s, image));
   const running = slotsOf(list.images, imageIndex).find((s) => s.active);
   if (plan.action !== 'confirm') {
     if (!waiting) throw new ImageNotInSlotError();
+    keeper.note({ phase: 'mark', acked: bytes.length });
     const hash = waiting.hash ?? new Uint8Array();
     tell({
       type: 'phase',
@@ -274,66 +258,72 @@ async function steps(
           : 'marking the image for a test boot',
     });
     if (!waiting.pending) {
-      await ask((c) =>
+      await session.ask((c) =>
         c.request(mode === 'confirm-only' ? img.imageConfirm(hash) : img.imageTest(hash), {
           signal,
         }),
       );
     }
+    keeper.note({ phase: 'reset' });
     tell({ type: 'phase', phase: 'reset', detail: 'resetting the device into the new image' });
+    const client = session.client;
     // A lost answer to reset may mean the device is already resetting: go on to reconnect.
     await client.request(os.reset(), { signal }).catch((error: unknown) => {
       if (!(error instanceof SmpTimeoutError || error instanceof TransportClosedError)) throw error;
     });
-    await Promise.race([client.closed, sleep(2000)]);
-    await client.close().catch(() => undefined);
-    tell({ type: 'phase', phase: 'reconnect', detail: 'waiting for the device to come back' });
-    client = await reconnect(connector, options.swapTimeoutMs ?? 120_000, signal);
-    holder.client = client;
+    await closedOrAfter(client, 2000, signal);
+    await session.reconnect(
+      'waiting for the device to come back',
+      options.swapTimeoutMs ?? 120_000,
+    );
   }
-  const after = await ask((c) => c.request(img.imageState(), { signal }));
-  const now = slotsOf(after.images, imageIndex).find((s) => s.active);
-  if (!now || !holdsImage(now, image)) {
-    throw new ImageRevertedError(now?.version ?? running?.version ?? 'unknown', image.versionText);
+  const after = await session.ask((c) => c.request(img.imageState(), { signal }));
+  const active = slotsOf(after.images, imageIndex).find((s) => s.active);
+  if (!active || !holdsImage(active, image)) {
+    throw new ImageRevertedError(
+      active?.version ?? running?.version ?? 'unknown',
+      image.versionText,
+    );
   }
-  if (mode === 'test-only' || now.confirmed) {
-    await client.close().catch(() => undefined);
-    return mode === 'test-only' && !now.confirmed ? 'testing' : 'updated';
+  if (mode === 'test-only' || active.confirmed) {
+    keeper.clear();
+    return mode === 'test-only' && !active.confirmed ? 'testing' : 'updated';
   }
+  keeper.note({ phase: 'confirm' });
   tell({ type: 'phase', phase: 'confirm', detail: 'confirming the new image' });
-  await ask((c) => c.request(img.imageConfirm(), { signal }));
-  await client.close().catch(() => undefined);
+  await session.ask((c) => c.request(img.imageConfirm(), { signal }));
+  keeper.clear();
   return 'updated';
 }
 
-/** Connects again with back-off until `limitMs` has passed. */
-async function reconnect(
-  connector: DeviceConnector,
-  limitMs: number,
-  signal?: AbortSignal,
-): Promise<SmpClient> {
-  const start = Date.now();
-  let wait = 250;
-  for (;;) {
-    signal?.throwIfAborted();
-    try {
-      const client = await connector.connect(signal);
-      // A serial port opens while the device is still booting: it is back once it answers.
-      try {
-        await client.request(os.echo('fieldflash'), { signal, timeoutMs: 1000 });
-      } catch (error) {
-        if (!(error instanceof SmpDeviceError)) {
-          await client.close().catch(() => undefined);
-          throw error;
-        }
-      }
-      return client;
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      if (Date.now() - start + wait > limitMs)
-        throw new DeviceDidNotReturnError(Date.now() - start);
-      await sleep(wait);
-      wait = Math.min(5000, wait * 2);
-    }
+/** Waits for the device to drop the link after a reset, or `ms`, whichever is first; no timer is left. */
+async function closedOrAfter(client: SmpClient, ms: number, signal?: AbortSignal): Promise<void> {
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.race([client.closed, sleep(ms, stop.signal).catch(() => undefined)]);
+  } finally {
+    stop.abort();
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+const percent = (n: number, total: number) => `${total > 0 ? Math.floor((100 * n) / total) : 0} %`;
+
+function describeStop(at: {
+  readonly phase: string;
+  readonly acked: number;
+  readonly size: number;
+}) {
+  switch (at.phase) {
+    case 'upload':
+      return `at ${percent(at.acked, at.size)} of the upload`;
+    case 'mark':
+      return 'after the upload, before the image was marked';
+    case 'reset':
+      return 'while the device was resetting into the new image';
+    default:
+      return 'before the new image was confirmed';
   }
 }

@@ -44,6 +44,11 @@ export interface PipelinedUploadOptions {
   readonly signal?: AbortSignal;
   /** Called each time the device confirms more bytes. */
   readonly onProgress?: (p: UploadProgress) => void;
+  /**
+   * Called once, with the device's answer to the first chunk: an `offset`
+   * other than `firstChunk` means it kept an interrupted upload of this image.
+   */
+  readonly onStart?: (start: { readonly offset: number; readonly firstChunk: number }) => void;
 }
 
 export interface UploadProgress {
@@ -157,6 +162,7 @@ export async function uploadPipelined(
         throw new DeviceMisbehavedError(`offset ${a.off} past the end of a ${total}-byte image`);
       acked = a.off;
       match = a.match;
+      options.onStart?.({ offset: a.off, firstChunk: data.length });
       break;
     } catch (error) {
       const failure = failureOf(error);

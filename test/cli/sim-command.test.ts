@@ -6,13 +6,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseFaultSpec } from '../../src/cli/sim-fault-spec.ts';
 import { UsageError } from '../../src/cli/errors.ts';
-import { runCli } from '../helpers/cli.ts';
+import { checkpointKey } from '../../src/core/update/index.ts';
+import { checkpointFileName } from '../../src/store/checkpoints-file.ts';
+import { runCli, runCliWatched } from '../helpers/cli.ts';
 import { hasSocat } from '../helpers/pty-device.ts';
 
 const BIN = new URL('../../dist/cli/fieldflash.mjs', import.meta.url).pathname;
@@ -150,6 +152,100 @@ describe.skipIf(!hasSocat)('fieldflash sim on a pty', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/not sent: .*failed verification/);
     expect(bad.stdout).toMatch(/bad-hash|altered|does not match/i);
+  }, 60_000);
+
+  it('update interrupted (^C) mid-upload: exit 130 with where it stopped; the same command resumes; erase forgets the record', async () => {
+    const pub = join(mkdtempSync(join(tmpdir(), 'ff-key-')), 'demo.pub.pem');
+    writeFileSync(pub, (await runCli('getpub', DEMO_KEY)).stdout);
+    // Every upload answer held back 150 ms: slow enough to stop it half way.
+    const sim = await startSim(
+      '--profile',
+      'usb-cdc',
+      '--image',
+      FACTORY,
+      '--key',
+      pub,
+      '--fault',
+      'late=150:1.1',
+    );
+    const port = ['--port', sim.link];
+    const stop = new AbortController();
+    const first = await runCliWatched(
+      {
+        signal: stop.signal,
+        onErr: (t) => {
+          if (/uploading [3-9]\d%/.test(t)) stop.abort();
+        },
+      },
+      'update',
+      UPLOAD,
+      '--key',
+      pub,
+      ...port,
+    );
+    expect(first.code).toBe(130);
+    expect(first.stderr).toMatch(
+      /cancelled during the upload, at \d+ %.*start the update again to resume/,
+    );
+    const stopped = Number(/at (\d+) %/.exec(first.stderr)?.[1]);
+    expect(stopped).toBeGreaterThanOrEqual(30);
+    const dir = join(process.env['FIELDFLASH_STATE_DIR'] ?? '', 'checkpoints');
+    const record = checkpointFileName(checkpointKey(`serial:${sim.link}`, 0));
+    const files = () => readdirSync(dir).filter((f) => f === record);
+    expect(files()).toHaveLength(1);
+
+    const again = await runCli('update', UPLOAD, '--key', pub, ...port, '--json');
+    expect(again.code).toBe(0);
+    const events = again.stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; detail?: string });
+    const details = events.flatMap((e) => (e.type === 'phase' ? [e.detail] : []));
+    expect(details).toContain(`taking up the update interrupted at ${stopped} % of the upload`);
+    expect(details.some((d) => d?.startsWith('resuming at byte '))).toBe(true);
+    expect(JSON.parse(again.stdout)).toMatchObject({ outcome: 'updated' });
+
+    // A record left behind is forgotten by an erase of the slot it describes.
+    // Another image (1.1.0), interrupted too, leaves a record; an erase of the slot forgets it.
+    const raw = join(mkdtempSync(join(tmpdir(), 'ff-img-')), 'app.bin');
+    writeFileSync(
+      raw,
+      new Uint8Array(30_000).map((_, i) => (i * 7) & 0xff),
+    );
+    const v110 = `${raw}.signed.bin`;
+    const signed = await runCli(
+      'sign',
+      '--key',
+      DEMO_KEY,
+      '--version',
+      '1.1.0',
+      '--header-size',
+      '32',
+      '--pad-header',
+      '--slot-size',
+      '0x10000',
+      raw,
+      v110,
+    );
+    expect(signed.code).toBe(0);
+    const again2 = new AbortController();
+    const third = await runCliWatched(
+      {
+        signal: again2.signal,
+        onErr: (t) => {
+          if (/uploading [3-9]\d%/.test(t)) again2.abort();
+        },
+      },
+      'update',
+      v110,
+      '--key',
+      pub,
+      ...port,
+    );
+    expect(third.code).toBe(130);
+    expect(files()).toHaveLength(1);
+    expect((await runCli('erase', ...port)).code).toBe(0);
+    expect(files()).toEqual([]);
   }, 60_000);
 
   it('a --fault acts and is logged: silent echo → the CLI times out (exit 2)', async () => {

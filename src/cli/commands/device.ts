@@ -10,6 +10,8 @@ import { formatVersion, readImageFile, verifyImage } from '../../core/image/inde
 import { image, os, parseDeviceVersion, type ImageStateList } from '../../core/smp/index.ts';
 import { flag, parseBasedInt, parseCommandArgs, str, type OptionSpec } from '../args.ts';
 import { printJson, type CliContext } from '../context.ts';
+import { checkpointKey } from '../../core/update/index.ts';
+import { cliCheckpointStore, serialIdentity } from '../checkpoints.ts';
 import { EXIT, InFileError, UsageError } from '../errors.ts';
 import { readInput } from '../io.ts';
 import { DEVICE_HELP, DEVICE_OPTIONS, withDevice } from '../device/session.ts';
@@ -215,13 +217,16 @@ export const DEVICE_COMMANDS: Record<string, DeviceCommand> = {
     ),
     run: async (argv, ctx) => {
       const { values } = parse('erase', argv, { slot: { type: 'string' } });
-      const slot = str(values['slot']);
+      const raw = str(values['slot']);
+      const slot = raw === undefined ? undefined : parseBasedInt(raw, 'erase: --slot');
       await withDevice('erase', values, ({ client }) =>
-        client.request(
-          image.imageErase(slot === undefined ? undefined : parseBasedInt(slot, 'erase: --slot')),
-          { timeoutMs: 60_000 },
-        ),
+        client.request(image.imageErase(slot), { timeoutMs: 60_000 }),
       );
+      // What was uploaded to that slot is gone: an unfinished update's record no longer holds.
+      const port = str(values['port']);
+      if (port) {
+        await cliCheckpointStore().delete(checkpointKey(serialIdentity(port), (slot ?? 1) >> 1));
+      }
       if (ctx.json) printJson(ctx, { ok: true });
       else ctx.out('slot erased\n');
       return EXIT.ok;

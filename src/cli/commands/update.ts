@@ -3,7 +3,8 @@
  * resumable update (engine/update.ts) over a serial port: verify, preflight,
  * pipelined upload, test, reset, confirm. Running it again after an
  * interruption continues from where the device is (it keeps the upload's
- * offset for the same image until it reboots).
+ * offset for the same image until it reboots); a checkpoint file per port
+ * lets the new run say where the last one stopped.
  * @module
  */
 import { ImageRejectedError, type UpdateEvent, type UpdateMode } from '../../core/update/index.ts';
@@ -11,6 +12,7 @@ import { SmpClient } from '../../client/smp-client.ts';
 import { runUpdate } from '../../engine/update.ts';
 import { flag, parseBasedInt, parseCommandArgs, requireOne, str, strs } from '../args.ts';
 import { printJson, type CliContext } from '../context.ts';
+import { cliCheckpointStore, serialIdentity } from '../checkpoints.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { loadTrustedKey } from '../keys.ts';
 import { readImage, reportInvalid } from '../verified-image.ts';
@@ -20,7 +22,9 @@ export const UPDATE_HELP = `usage: fieldflash update IMAGE --key PUB --port PATH
 Verifies IMAGE against the trusted keys, then updates the device: uploads it
 (several chunks in flight, resuming after a dropped link), marks it, resets the
 device into it and confirms it once it runs. Run the same command again after
-an interruption to continue.
+an interruption to continue: where it stopped is kept in
+$XDG_STATE_HOME/fieldflash/checkpoints (or $FIELDFLASH_STATE_DIR), and the
+upload goes on from the offset the device confirms.
   -k, --key FILE          trusted public key (repeatable; required)
   -p, --port PATH         serial port of the device
   -b, --baud N            baud rate (default 115200)
@@ -63,6 +67,7 @@ export async function updateCommand(argv: string[], ctx: CliContext): Promise<nu
   const baud = str(values['baud']);
   const { openNodeSerial } = await import('../../transport/node-serial.ts');
   const connector = {
+    identity: serialIdentity(port),
     connect: async () =>
       new SmpClient(
         await openNodeSerial({
@@ -95,6 +100,18 @@ export async function updateCommand(argv: string[], ctx: CliContext): Promise<nu
   const imageIndex = str(values['image']);
   let done: Extract<UpdateEvent, { type: 'done' }> | null = null;
   let outcome;
+  // ^C stops the update cleanly: the port is closed and the checkpoint kept, so
+  // the same command resumes. A second ^C leaves at once.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  if (ctx.signal?.aborted) stop.abort();
+  ctx.signal?.addEventListener('abort', onAbort, { once: true });
+  const onSigint = () => {
+    if (stop.signal.aborted) process.exit(EXIT.cancelled);
+    ctx.err('\nstopping cleanly (^C again to leave at once)\n');
+    stop.abort();
+  };
+  process.on('SIGINT', onSigint);
   try {
     outcome = await runUpdate(
       connector,
@@ -107,6 +124,8 @@ export async function updateCommand(argv: string[], ctx: CliContext): Promise<nu
           ? { imageIndex: parseBasedInt(imageIndex, 'update: --image') }
           : {}),
         ...(swap ? { swapTimeoutMs: parseBasedInt(swap, 'update: --swap-timeout') } : {}),
+        checkpoints: cliCheckpointStore(),
+        signal: stop.signal,
         onEvent: (e) => {
           if (e.type === 'done') done = e;
           render(e);
@@ -119,6 +138,9 @@ export async function updateCommand(argv: string[], ctx: CliContext): Promise<nu
       return EXIT.rejected;
     }
     throw error;
+  } finally {
+    process.off('SIGINT', onSigint);
+    ctx.signal?.removeEventListener('abort', onAbort);
   }
   const { version, hash } = done ?? { version: '?', hash: '' };
   const summary = { ok: true, file, version, hash, outcome };

@@ -99,3 +99,31 @@ export class ImageRejectedError extends FieldflashError {
     );
   }
 }
+
+/**
+ * The update was cancelled (AbortSignal). The device is left as MCUboot
+ * leaves it — always bootable — and the message says in which state.
+ */
+export class UpdateCancelledError extends FieldflashError {
+  readonly code = 'update-cancelled';
+  constructor(
+    /** Where it stopped: a checkpoint phase, or 'preflight' before anything was sent. */
+    readonly phase: 'preflight' | 'upload' | 'mark' | 'reset' | 'confirm',
+    /** Bytes the device had confirmed, during the upload. */
+    readonly acked: number,
+    readonly total: number,
+  ) {
+    const pct = total > 0 ? Math.floor((100 * acked) / total) : 0;
+    super(
+      {
+        preflight: 'The update was cancelled before anything was sent. The device is unchanged.',
+        upload: `The update was cancelled during the upload, at ${pct} %. The device keeps running its current firmware; start the update again to resume where it stopped.`,
+        mark: 'The update was cancelled after the upload. The device keeps running its current firmware; start the update again to finish (the image will not be sent again).',
+        reset:
+          'The update was cancelled while the device was starting the new image. Start the update again to confirm it; unconfirmed, the device goes back to its previous firmware at the next reset.',
+        confirm:
+          'The update was cancelled before the new image was confirmed. Start the update again to confirm it; unconfirmed, the device goes back to its previous firmware at the next reset.',
+      }[phase],
+    );
+  }
+}

@@ -11,3 +11,4 @@ export * from './modes.ts';
 export * from './preflight.ts';
 export * from './retry.ts';
 export * from './in-flight.ts';
+export * from './checkpoint.ts';
