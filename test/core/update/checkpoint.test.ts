@@ -84,10 +84,9 @@ describe('matchCheckpoint', () => {
       kind: 'other',
       why: 'an unfinished update to 2.0.0+0 is replaced by this one',
     });
-    expect(matchCheckpoint(good, { ...update, running: '11'.repeat(32) })).toMatchObject({
-      kind: 'other',
-      why: expect.stringMatching(/runs other firmware/),
-    });
+    const other = matchCheckpoint(good, { ...update, running: '11'.repeat(32) });
+    expect(other.kind).toBe('other');
+    expect(other.kind === 'other' && other.why).toMatch(/runs other firmware/);
   });
 });
 
