@@ -60,6 +60,7 @@ export const VERSION = '0.1.0';
 /** Update outcomes that are a "no" (exit 1) rather than a failure (exit 2). */
 const REFUSALS = new Set([
   'downgrade-refused',
+  'running-version-unknown',
   'image-too-large',
   'update-not-supported',
   'image-reverted',

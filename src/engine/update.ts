@@ -291,7 +291,9 @@ async function steps(
   }
   keeper.note({ phase: 'confirm' });
   tell({ type: 'phase', phase: 'confirm', detail: 'confirming the new image' });
-  await session.ask((c) => c.request(img.imageConfirm(), { signal }));
+  // Without a hash Zephyr confirms image 0's running slot; any other image is named by its hash.
+  const confirm = imageIndex === 0 ? img.imageConfirm() : img.imageConfirm(active.hash);
+  await session.ask((c) => c.request(confirm, { signal }));
   keeper.clear();
   return 'updated';
 }

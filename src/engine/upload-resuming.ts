@@ -96,6 +96,8 @@ export async function uploadResuming(job: ResumingUpload): Promise<void> {
       }
       if (error instanceof SlotMismatchError && mismatches-- > 0) {
         tell({ type: 'warning', code: error.code, message: `${error.message} Uploading again.` });
+        // Started over on purpose: the record says so (and no "device lost it" warning follows).
+        keeper.note({ acked: 0 });
         continue;
       }
       if (!(error instanceof TransportClosedError) || reconnects-- <= 0) throw error;

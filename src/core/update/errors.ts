@@ -23,6 +23,19 @@ export class DowngradeRefusedError extends FieldflashError {
   }
 }
 
+/**
+ * The device reports a running version that is not a version (a device that
+ * lies, or a bad build): whether the image is older cannot be told.
+ */
+export class RunningVersionUnknownError extends FieldflashError {
+  readonly code = 'running-version-unknown';
+  constructor(readonly reported: string) {
+    super(
+      `The device reports its running version as "${reported}", which is not a version, so fieldflash cannot tell whether this image is older. Not sent: allow a downgrade explicitly to send it anyway.`,
+    );
+  }
+}
+
 /** The image does not fit the device's slot. */
 export class ImageTooLargeError extends FieldflashError {
   readonly code = 'image-too-large';

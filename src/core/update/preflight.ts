@@ -8,7 +8,12 @@
 import { bytesToHex } from '../bytes.ts';
 import { compareVersions, formatVersion, type ImageOk } from '../image/index.ts';
 import { parseDeviceVersion, type ImageSlotState } from '../smp/index.ts';
-import { DowngradeRefusedError, ImageTooLargeError, UpdateNotSupportedError } from './errors.ts';
+import {
+  DowngradeRefusedError,
+  ImageTooLargeError,
+  RunningVersionUnknownError,
+  UpdateNotSupportedError,
+} from './errors.ts';
 import { chooseMode, type UpdateMode } from './modes.ts';
 
 export interface PreflightInput {
@@ -95,11 +100,10 @@ export function preflight(input: PreflightInput): Preflight {
     try {
       runningVersion = parseDeviceVersion(running.version);
     } catch {
-      warnings.push(
-        `The device reports its running version as "${running.version}", which does not parse; the downgrade check was skipped.`,
-      );
+      // Without the running version a downgrade cannot be ruled out: only sent when asked.
+      throw new RunningVersionUnknownError(running.version);
     }
-    if (runningVersion && compareVersions(image.version, runningVersion) < 0) {
+    if (compareVersions(image.version, runningVersion) < 0) {
       throw new DowngradeRefusedError(formatVersion(runningVersion), image.versionText, 'version');
     }
     const counter = input.runningSecurityCounter;

@@ -13,6 +13,7 @@ import {
   frameBudget,
   ImageTooLargeError,
   preflight,
+  RunningVersionUnknownError,
   UpdateNotSupportedError,
   UploadWindow,
 } from '../../../src/core/update/index.ts';
@@ -112,6 +113,14 @@ describe('preflight', () => {
     expect(preflight({ ...input, slots: [running('1.0.0.9')] }).plan.action).toBe('upload');
   });
 
+  it('a running version that is not a version (a device that lies) is refused unless a downgrade is allowed', async () => {
+    const image = await verified('2.0.0');
+    const input = { image, slots: [running('2.x.0-garbage')], bootloaderMode: 3, slotSize: null };
+    expect(() => preflight(input)).toThrow(RunningVersionUnknownError);
+    expect(() => preflight(input)).toThrow(/"2\.x\.0-garbage", which is not a version/);
+    expect(preflight({ ...input, options: { allowDowngrade: true } }).plan.action).toBe('upload');
+  });
+
   it('a lower security counter than the running image is refused when the running one is known', async () => {
     const image = await verified('2.0.0', { securityCounter: 3 });
     const input = {
@@ -130,13 +139,6 @@ describe('preflight', () => {
     })();
     expect(error).toBeInstanceOf(DowngradeRefusedError);
     expect(error).toMatchObject({ by: 'security-counter', running: '5', offered: '3' });
-  });
-
-  it('an unparsable running version is a warning, not a crash', async () => {
-    const image = await verified('2.0.0');
-    const p = preflight({ image, slots: [running('banana')], bootloaderMode: 3, slotSize: null });
-    expect(p.plan.action).toBe('upload');
-    expect(p.warnings.join()).toMatch(/"banana"/);
   });
 
   it('too large for the slot, non-bootable, unknown image number: refused with the reason', async () => {
