@@ -57,6 +57,8 @@ export async function negotiateLink(
 ): Promise<LinkInfo> {
   const transport: Transport = client.transport;
   const { signal } = options;
+  // Negotiating again (after a lost answer) learns the limits afresh: the probes may exceed the old ones.
+  client.maxFrame = Infinity;
   let params: LinkInfo['params'] = null;
   try {
     params = await client.request(os.mcumgrParams(), { signal });
@@ -72,19 +74,21 @@ export async function negotiateLink(
   const bufSize = params?.bufSize ?? DEFAULT_BUF_SIZE;
 
   /** True when the device answered an echo request frame of exactly `size` bytes. */
-  const answered = async (size: number): Promise<boolean> => {
+  const answered = async (size: number, tries = 1): Promise<boolean> => {
     const text = probeText(size);
     if (text === null) return false;
-    try {
-      await client.request(os.echo(text), { signal, timeoutMs: options.probeTimeoutMs ?? 1500 });
-      return true;
-    } catch (error) {
-      // Any answer proves the frame arrived whole (echo may be disabled: rc 8) — except
-      // ECORRUPT: without reassembly Zephyr takes the first write alone as the packet,
-      // finds the header announcing more bytes than it holds, and says so (smp.c).
-      if (error instanceof SmpDeviceError) return error.rc !== MgmtErr.ECORRUPT;
-      if (error instanceof SmpTimeoutError) return false;
-      throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.request(os.echo(text), { signal, timeoutMs: options.probeTimeoutMs ?? 1500 });
+        return true;
+      } catch (error) {
+        // Any answer proves the frame arrived whole (echo may be disabled: rc 8) — except
+        // ECORRUPT: without reassembly Zephyr takes the first write alone as the packet,
+        // finds the header announcing more bytes than it holds, and says so (smp.c).
+        if (error instanceof SmpDeviceError) return error.rc !== MgmtErr.ECORRUPT;
+        if (!(error instanceof SmpTimeoutError)) throw error;
+        if (attempt >= tries) return false;
+      }
     }
   };
 
@@ -104,7 +108,8 @@ export async function negotiateLink(
     transport.setWriteSize(chosen);
     // A frame over several writes only arrives if the device reassembles; find out
     // now rather than meet it as a silent loss in the middle of an upload.
-    reassembly = maxFrame > chosen ? await answered(Math.min(maxFrame, chosen * 2 + 1)) : false;
+    // Either answer (echo, or ECORRUPT) comes at once, so a timeout here is a loss: ask twice.
+    reassembly = maxFrame > chosen ? await answered(Math.min(maxFrame, chosen * 2 + 1), 2) : false;
     if (!reassembly) maxFrame = Math.min(maxFrame, chosen);
   }
 

@@ -6,7 +6,14 @@
 import { SmpTimeoutError } from '../client/errors.ts';
 import { negotiateLink } from '../client/link.ts';
 import type { SmpClient } from '../client/smp-client.ts';
-import { image as img, MgmtErr, os, SmpDeviceError } from '../core/smp/index.ts';
+import {
+  image as img,
+  MgmtErr,
+  os,
+  SmpCborError,
+  SmpDeviceError,
+  SmpShapeError,
+} from '../core/smp/index.ts';
 import { DeviceDidNotReturnError } from '../core/update/index.ts';
 import { TransportClosedError } from '../transport/types.ts';
 
@@ -139,7 +146,11 @@ export class DeviceSession {
       try {
         return await exchange(this.client);
       } catch (error) {
-        const lost = error instanceof SmpTimeoutError;
+        // A damaged answer (Bluetooth has no checksum) is as good as a lost one.
+        const lost =
+          error instanceof SmpTimeoutError ||
+          error instanceof SmpShapeError ||
+          error instanceof SmpCborError;
         if (attempt >= 4 || !(lost || error instanceof TransportClosedError)) throw error;
         if (lost && attempt === 1) continue;
         await this.reconnect('the device stopped answering; reconnecting');

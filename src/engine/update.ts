@@ -10,13 +10,11 @@
  * @module
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { SmpTimeoutError } from '../client/errors.ts';
-import type { SmpClient } from '../client/smp-client.ts';
 import { bytesToHex } from '../core/bytes.ts';
 import { FieldflashError } from '../core/errors.ts';
 import { verifyImage, type ImageOk, type SubtleLike } from '../core/image/index.ts';
 import type { TrustedKey } from '../core/keys/index.ts';
-import { image as img, os } from '../core/smp/index.ts';
+import { image as img } from '../core/smp/index.ts';
 import {
   CHECKPOINT_SCHEMA,
   holdsImage,
@@ -32,10 +30,9 @@ import {
   type UpdateMode,
   type UpdateOutcome,
 } from '../core/update/index.ts';
-import { TransportClosedError } from '../transport/types.ts';
 import { CheckpointKeeper } from './checkpoint-keeper.ts';
-import { DeviceSession, readDevice, sleep, type DeviceConnector } from './device-session.ts';
-import { uploadResuming } from './upload-resuming.ts';
+import { DeviceSession, readDevice, type DeviceConnector } from './device-session.ts';
+import { installAndBoot } from './install.ts';
 
 export type { DeviceConnector } from './device-session.ts';
 
@@ -227,8 +224,12 @@ async function steps(
     updatedAt: now,
   });
 
-  if (plan.action === 'upload') {
-    await uploadResuming({
+  let action = plan.action;
+  let active;
+  for (let attempt = 1; ; attempt++) {
+    const { after, before } = await installAndBoot({
+      action,
+      mode,
       session,
       bytes,
       image,
@@ -237,53 +238,28 @@ async function steps(
       keeper,
       tell,
       reconnects: options.reconnects ?? 5,
+      swapTimeoutMs: options.swapTimeoutMs ?? 120_000,
       ...(signal ? { signal } : {}),
     });
-  }
-
-  tell({ type: 'phase', phase: 'check-slot', detail: 'checking the image is in the update slot' });
-  const list = await session.ask((c) => c.request(img.imageState(), { signal }));
-  const waiting = slotsOf(list.images, imageIndex).find((s) => !s.active && holdsImage(s, image));
-  const running = slotsOf(list.images, imageIndex).find((s) => s.active);
-  if (plan.action !== 'confirm') {
-    if (!waiting) throw new ImageNotInSlotError();
-    keeper.note({ phase: 'mark', acked: bytes.length });
-    const hash = waiting.hash ?? new Uint8Array();
-    tell({
-      type: 'phase',
-      phase: 'mark',
-      detail:
-        mode === 'confirm-only'
-          ? 'marking the image permanent'
-          : 'marking the image for a test boot',
-    });
-    if (!waiting.pending) {
-      await session.ask((c) =>
-        c.request(mode === 'confirm-only' ? img.imageConfirm(hash) : img.imageTest(hash), {
-          signal,
-        }),
-      );
+    active = slotsOf(after, imageIndex).find((s) => s.active);
+    if (active && holdsImage(active, image)) break;
+    const back = slotsOf(after, imageIndex).some((s) => !s.active && holdsImage(s, image));
+    // MCUboot erases an image it finds invalid; one it swapped in and out is still there.
+    const cause = action === 'confirm' ? 'unknown' : back ? 'reverted' : 'refused';
+    const running = active?.version ?? before?.version ?? 'unknown';
+    if (cause === 'refused' && attempt === 1) {
+      // Damaged on the way (a lost answer can hide the device's own check) or not trusted
+      // by this bootloader: one more upload tells which.
+      tell({
+        type: 'warning',
+        code: 'boot-refused',
+        message: `The bootloader refused the image and erased it (the device still runs ${running}). It may have been damaged on the way: uploading it once more.`,
+      });
+      action = 'upload';
+      keeper.note({ phase: 'upload', acked: 0 });
+      continue;
     }
-    keeper.note({ phase: 'reset' });
-    tell({ type: 'phase', phase: 'reset', detail: 'resetting the device into the new image' });
-    const client = session.client;
-    // A lost answer to reset may mean the device is already resetting: go on to reconnect.
-    await client.request(os.reset(), { signal }).catch((error: unknown) => {
-      if (!(error instanceof SmpTimeoutError || error instanceof TransportClosedError)) throw error;
-    });
-    await closedOrAfter(client, 2000, signal);
-    await session.reconnect(
-      'waiting for the device to come back',
-      options.swapTimeoutMs ?? 120_000,
-    );
-  }
-  const after = await session.ask((c) => c.request(img.imageState(), { signal }));
-  const active = slotsOf(after.images, imageIndex).find((s) => s.active);
-  if (!active || !holdsImage(active, image)) {
-    throw new ImageRevertedError(
-      active?.version ?? running?.version ?? 'unknown',
-      image.versionText,
-    );
+    throw new ImageRevertedError(running, image.versionText, cause);
   }
   if (mode === 'test-only' || active.confirmed) {
     keeper.clear();
@@ -296,19 +272,6 @@ async function steps(
   await session.ask((c) => c.request(confirm, { signal }));
   keeper.clear();
   return 'updated';
-}
-
-/** Waits for the device to drop the link after a reset, or `ms`, whichever is first; no timer is left. */
-async function closedOrAfter(client: SmpClient, ms: number, signal?: AbortSignal): Promise<void> {
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    await Promise.race([client.closed, sleep(ms, stop.signal).catch(() => undefined)]);
-  } finally {
-    stop.abort();
-    signal?.removeEventListener('abort', onAbort);
-  }
 }
 
 const percent = (n: number, total: number) => `${total > 0 ? Math.floor((100 * n) / total) : 0} %`;

@@ -5,6 +5,7 @@
  * checkpoint notes on the way.
  * @module
  */
+import { UploadStalledError } from '../client/upload-sequential.ts';
 import type { ImageOk } from '../core/image/index.ts';
 import { image as img } from '../core/smp/index.ts';
 import { holdsImage, slotsOf, uploadStart, type UpdateEvent } from '../core/update/index.ts';
@@ -100,8 +101,15 @@ export async function uploadResuming(job: ResumingUpload): Promise<void> {
         keeper.note({ acked: 0 });
         continue;
       }
-      if (!(error instanceof TransportClosedError) || reconnects-- <= 0) throw error;
-      await session.reconnect('the link dropped; reconnecting to resume');
+      // A dropped link, or one that stopped carrying anything at this offset (over
+      // Bluetooth a lost write can wedge the device's reassembly until the link is new).
+      const relink = error instanceof TransportClosedError || error instanceof UploadStalledError;
+      if (!relink || reconnects-- <= 0) throw error;
+      await session.reconnect(
+        error instanceof TransportClosedError
+          ? 'the link dropped; reconnecting to resume'
+          : 'the upload stalled; reconnecting to resume',
+      );
       device = await session.ask((c) => readDevice(c, signal));
     }
   }

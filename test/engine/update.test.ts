@@ -120,7 +120,7 @@ describe('update engine', () => {
     device.dispose();
   });
 
-  it('an image the bootloader does not trust: uploaded, refused at boot, reported as reverted', async () => {
+  it('an image the bootloader does not trust: refused at boot, uploaded once more (it might have been damaged), then reported as refused', async () => {
     const other = testKey('ecdsa-p256');
     const device = await bootedDevice(
       { ...NRF, bootloader: { ...NRF.bootloader!, keys: [other.trusted] } },
@@ -131,7 +131,32 @@ describe('update engine', () => {
       await makeImage(key.private, '2.0.0', 8000, 2),
     );
     expect(r.outcome).toBeInstanceOf(ImageRevertedError);
-    expect(String((r.outcome as Error).message)).toMatch(/runs version 1\.0\.0, not 2\.0\.0/);
+    expect(r.outcome).toMatchObject({ likely: 'refused', running: '1.0.0' });
+    expect(String((r.outcome as Error).message)).toMatch(
+      /still runs version 1\.0\.0, not 2\.0\.0\+0: its bootloader refused the new image and erased it/,
+    );
+    expect(r.events.flatMap((e) => (e.type === 'warning' ? [e.code] : []))).toEqual([
+      'boot-refused',
+    ]);
+    expect(r.phases.filter((p) => p === 'upload')).toHaveLength(2);
+    device.dispose();
+  });
+
+  it('an image that fails its test boot is reported as reverted, not uploaded again', async () => {
+    const device = await bootedDevice(NRF, await makeImage(key.private, '1.0.0', 4000, 1));
+    const v2 = await makeImage(key.private, '2.0.0', 8000, 2);
+    // The new firmware resets before it can be confirmed: MCUboot swaps the old one back.
+    const watchdog = setInterval(() => {
+      if (device.events.at(-1)?.detail.includes('swapped')) {
+        clearInterval(watchdog);
+        void device.reboot('watchdog in the new firmware');
+      }
+    }, 5);
+    const r = await update(await bleConnector(device), v2);
+    clearInterval(watchdog);
+    expect(r.outcome).toBeInstanceOf(ImageRevertedError);
+    expect(r.outcome).toMatchObject({ likely: 'reverted' });
+    expect(r.phases.filter((p) => p === 'upload')).toHaveLength(1);
     device.dispose();
   });
 

@@ -71,9 +71,20 @@ export class ImageRevertedError extends FieldflashError {
   constructor(
     readonly running: string,
     readonly expected: string,
+    /**
+     * `refused`: the update slot no longer holds the image — MCUboot found it
+     * invalid and erased it. `reverted`: it is back in the update slot — it was
+     * swapped in and then swapped out again (a test boot that ended in a reset
+     * before anything confirmed it). `unknown`: the device does not say.
+     */
+    readonly likely: 'refused' | 'reverted' | 'unknown' = 'unknown',
   ) {
     super(
-      `After the reset the device runs version ${running}, not ${expected}: its bootloader refused the new image (it is not signed by a key the bootloader trusts, or it is damaged), or the image failed its test boot and was reverted.`,
+      {
+        refused: `After the reset the device still runs version ${running}, not ${expected}: its bootloader refused the new image and erased it. The bootloader trusts another signing key than the one this image is signed with, or the image was damaged on the way (it was uploaded twice).`,
+        reverted: `After the reset the device runs version ${running} again, not ${expected}: the new image was started on test and reverted — it reset (crashed, or a watchdog) before it could be confirmed. Check the new firmware.`,
+        unknown: `After the reset the device runs version ${running}, not ${expected}: its bootloader refused the new image (it is not signed by a key the bootloader trusts, or it is damaged), or the image failed its test boot and was reverted.`,
+      }[likely],
     );
   }
 }
