@@ -4,11 +4,7 @@
  * client to the device through its browser-shaped host sides.
  */
 import { vi } from 'vitest';
-import { subtle } from './crypto.ts';
 import { SmpClient, type SmpClientOptions } from '../../src/client/smp-client.ts';
-import { signImage } from '../../src/core/image/index.ts';
-import type { ImageVersion } from '../../src/core/image/index.ts';
-import type { PrivateKey } from '../../src/core/keys/index.ts';
 import { SimulatedDevice, type DeviceConfig } from '../../src/sim/index.ts';
 import { connectSmpDevice, requestSmpDevice } from '../../src/transport/web-bluetooth.ts';
 import { openWebSerial } from '../../src/transport/web-serial.ts';
@@ -58,29 +54,7 @@ export async function elapse(ms: number): Promise<void> {
   await vi.advanceTimersByTimeAsync(ms);
 }
 
-export function version(text: string): ImageVersion {
-  const [core = '0.0.0', build = '0'] = text.split('+');
-  const [major = 0, minor = 0, revision = 0] = core.split('.').map(Number);
-  return { major, minor, revision, build: Number(build) };
-}
-
-/** A signed application image of `size` body bytes with a recognisable pattern. */
-export async function makeImage(
-  key: PrivateKey | null,
-  ver: string,
-  size = 4096,
-  seed = 1,
-): Promise<Uint8Array> {
-  const body = new Uint8Array(32 + size);
-  for (let i = 0; i < size; i++) body[32 + i] = (i * 31 + seed * 17 + (i >> 8)) & 0xff;
-  const signed = await signImage(
-    body,
-    key,
-    { version: version(ver), headerSize: 32, slotSize: 0x100000 },
-    { subtle },
-  );
-  return signed.image;
-}
+export { makeImage, version } from './images.ts';
 
 /** A powered, booted device with `primary` installed. */
 export async function bootedDevice(
