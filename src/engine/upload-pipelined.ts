@@ -139,15 +139,19 @@ export async function uploadPipelined(
     await sleep(d.waitMs, signal);
   }
 
+  /** Serial console framing (length + CRC around base64 lines); Bluetooth has none. */
+  const lineFramed = options.link.frameOverhead > 0;
+  const twoLines = Math.max(
+    frameBudget({ ...options.link, maxFrame: 2 * options.link.writeSize }),
+    MIN_BUDGET,
+  );
+
   // --- the first chunk, alone: the device may erase for seconds before it answers.
   let acked = 0;
   let match: boolean | undefined;
   for (;;) {
     signal?.throwIfAborted();
-    const firstBudget = Math.min(
-      budget,
-      Math.max(frameBudget({ ...options.link, maxFrame: 2 * options.link.writeSize }), MIN_BUDGET),
-    );
+    const firstBudget = Math.min(budget, twoLines);
     const data = bytes.subarray(
       0,
       Math.max(Math.min(FIRST_CHUNK_MIN, total), maxDataLength(firstBudget, firstRequest)),
@@ -195,9 +199,23 @@ export async function uploadPipelined(
   let slowest = 0;
   const chunkTimeout = () => {
     const limit = options.chunkTimeoutMs ?? 5000;
+    // On a slow link a full window takes longer than the limit to get through: the
+    // limit then follows the slowest answer seen, so queueing is not taken for loss.
     return slowest === 0
       ? limit
-      : Math.min(limit, Math.max(MIN_CHUNK_TIMEOUT_MS, 3 * slowest + 100));
+      : Math.min(Math.max(limit, 2 * slowest), Math.max(MIN_CHUNK_TIMEOUT_MS, 3 * slowest + 100));
+  };
+
+  /**
+   * Over a serial console a frame lost with others in flight means lines arrived
+   * while the device was busy writing flash, and Zephyr's UART has only two line
+   * buffers: the frames are halved (down to two lines, which fit) and the window
+   * may grow again. Over Bluetooth the frames stay as they are.
+   */
+  const burstLost = () => {
+    if (!lineFramed || budget <= twoLines) return;
+    budget = Math.max(twoLines, Math.floor(budget / 2));
+    window.reopen();
   };
 
   const send = (off: number) => {
@@ -238,6 +256,7 @@ export async function uploadPipelined(
           // The device did not take this chunk: it is at a.off; go back there (once per gap).
           else if (a.off >= acked && next > a.off && !inFlight.has(a.off)) {
             window.lost();
+            burstLost();
             next = a.off;
           }
         },
@@ -252,6 +271,7 @@ export async function uploadPipelined(
           // Several in flight: the window narrows here, and decide() leaves the frames alone.
           const pipelined = window.size > 1;
           window.lost();
+          if (pipelined && failure.kind === 'timeout') burstLost();
           try {
             await onFailure(
               acked,

@@ -45,6 +45,11 @@ export class UploadWindow {
     }
   }
 
+  /** The frames changed size (smaller): the ceiling learnt for the old size no longer holds. */
+  reopen(): void {
+    this.#ceiling = this.cap;
+  }
+
   /** A request was lost (timeout) or refused for lack of room (busy). */
   lost(): void {
     this.#acked = 0;
