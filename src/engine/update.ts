@@ -227,20 +227,33 @@ async function steps(
   let action = plan.action;
   let active;
   for (let attempt = 1; ; attempt++) {
-    const { after, before } = await installAndBoot({
-      action,
-      mode,
-      session,
-      bytes,
-      image,
-      imageIndex,
-      device,
-      keeper,
-      tell,
-      reconnects: options.reconnects ?? 5,
-      swapTimeoutMs: options.swapTimeoutMs ?? 120_000,
-      ...(signal ? { signal } : {}),
-    });
+    let installed;
+    try {
+      installed = await installAndBoot({
+        action,
+        mode,
+        session,
+        bytes,
+        image,
+        imageIndex,
+        device,
+        keeper,
+        tell,
+        reconnects: options.reconnects ?? 5,
+        swapTimeoutMs: options.swapTimeoutMs ?? 120_000,
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      // The upload ended but the slot does not hold the image (a torn write, a device that
+      // lost it): one more upload, from 0.
+      if (!(error instanceof ImageNotInSlotError) || attempt > 1 || action === 'confirm')
+        throw error;
+      tell({ type: 'warning', code: error.code, message: `${error.message} Uploading again.` });
+      action = 'upload';
+      keeper.note({ phase: 'upload', acked: 0 });
+      continue;
+    }
+    const { after, before } = installed;
     active = slotsOf(after, imageIndex).find((s) => s.active);
     if (active && holdsImage(active, image)) break;
     const back = slotsOf(after, imageIndex).some((s) => !s.active && holdsImage(s, image));

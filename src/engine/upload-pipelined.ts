@@ -17,6 +17,7 @@ import {
   maxDataLength,
   MgmtErr,
   SmpDeviceError,
+  SmpShapeError,
   type SmpRequest,
   type UploadAnswer,
 } from '../core/smp/index.ts';
@@ -75,6 +76,12 @@ export interface UploadResult {
 const FIRST_CHUNK_MIN = 32;
 /** The shortest answer timeout for later chunks. */
 const MIN_CHUNK_TIMEOUT_MS = 300;
+/**
+ * Impossible answers (an offset past the image) tolerated as damaged ones
+ * before the device is taken for a liar: one corrupted answer must not end
+ * an update, a device that keeps saying it must.
+ */
+const IMPOSSIBLE_ANSWERS = 3;
 /** Frames shrink no further than this (two console lines' worth). */
 const MIN_BUDGET = 128;
 
@@ -93,7 +100,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 function failureOf(error: unknown): UploadFailure | null {
-  if (error instanceof SmpTimeoutError) return { kind: 'timeout' };
+  // An answer damaged on the way (Bluetooth has no checksum) is as good as lost.
+  if (error instanceof SmpTimeoutError || error instanceof SmpShapeError)
+    return { kind: 'timeout' };
   if (error instanceof SmpDeviceError) {
     return error.busy || error.rc === MgmtErr.ENOMEM
       ? { kind: 'busy' }
@@ -126,6 +135,15 @@ export async function uploadPipelined(
   }
   let sentBytes = 0;
   const attempts = new Map<number, number>();
+  let impossibleAnswers = 0;
+  /** Counts an impossible offset; throws once the device has said too many. */
+  const impossible = (off: number) => {
+    if (++impossibleAnswers > IMPOSSIBLE_ANSWERS) {
+      throw new DeviceMisbehavedError(
+        `offset ${off} past the end of a ${total}-byte image, ${impossibleAnswers} times`,
+      );
+    }
+  };
 
   /** Records a failure at `off` and carries out the decision; returns false to stop. */
   async function onFailure(off: number, failure: UploadFailure): Promise<void> {
@@ -162,8 +180,11 @@ export async function uploadPipelined(
         signal,
         timeoutMs: options.firstTimeoutMs ?? 40_000,
       });
-      if (a.off > total)
-        throw new DeviceMisbehavedError(`offset ${a.off} past the end of a ${total}-byte image`);
+      if (a.off > total) {
+        impossible(a.off);
+        await onFailure(0, { kind: 'timeout' });
+        continue;
+      }
       acked = a.off;
       match = a.match;
       options.onStart?.({ offset: a.off, firstChunk: data.length });
@@ -218,6 +239,22 @@ export async function uploadPipelined(
     window.reopen();
   };
 
+  /** A request whose chunk ends at `end` got no usable answer. */
+  const lostAnswer = async (end: number, failure: UploadFailure) => {
+    if (end <= acked) return; // answered meanwhile by a later chunk's success
+    // Several in flight: the window narrows here, and decide() leaves the frames alone.
+    const pipelined = window.size > 1;
+    window.lost();
+    if (pipelined && failure.kind === 'timeout') burstLost();
+    try {
+      await onFailure(acked, failure.kind === 'timeout' ? { kind: 'timeout', pipelined } : failure);
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    if (next > acked && !inFlight.has(acked)) next = acked;
+  };
+
   const send = (off: number) => {
     // At offset 0 (the device lost or restarted the upload) only a first chunk is
     // accepted; with the same sha Zephyr continues where it is.
@@ -233,13 +270,17 @@ export async function uploadPipelined(
     client
       .request(build(data), { signal, timeoutMs: chunkTimeout() })
       .then(
-        (a) => {
+        async (a) => {
           inFlight.delete(off);
           slowest = Math.max(slowest * 0.9, Date.now() - sentAt);
           if (a.off > total) {
-            stop.fatal = new DeviceMisbehavedError(
-              `offset ${a.off} past the end of a ${total}-byte image`,
-            );
+            try {
+              impossible(a.off);
+            } catch (e) {
+              fail(e);
+              return;
+            }
+            await lostAnswer(end, { kind: 'timeout' });
             return;
           }
           if (a.match !== undefined) match = a.match;
@@ -267,21 +308,7 @@ export async function uploadPipelined(
             fail(error);
             return;
           }
-          if (end <= acked) return; // answered meanwhile by a later chunk's success
-          // Several in flight: the window narrows here, and decide() leaves the frames alone.
-          const pipelined = window.size > 1;
-          window.lost();
-          if (pipelined && failure.kind === 'timeout') burstLost();
-          try {
-            await onFailure(
-              acked,
-              failure.kind === 'timeout' ? { kind: 'timeout', pipelined } : failure,
-            );
-          } catch (e) {
-            fail(e);
-            return;
-          }
-          if (next > acked && !inFlight.has(acked)) next = acked;
+          await lostAnswer(end, failure);
         },
       )
       .finally(wake);

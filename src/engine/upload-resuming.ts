@@ -5,7 +5,7 @@
  * checkpoint notes on the way.
  * @module
  */
-import { UploadStalledError } from '../client/upload-sequential.ts';
+import { FrameTooSmallError, UploadStalledError } from '../client/upload-sequential.ts';
 import type { ImageOk } from '../core/image/index.ts';
 import { image as img } from '../core/smp/index.ts';
 import { holdsImage, slotsOf, uploadStart, type UpdateEvent } from '../core/update/index.ts';
@@ -103,12 +103,16 @@ export async function uploadResuming(job: ResumingUpload): Promise<void> {
       }
       // A dropped link, or one that stopped carrying anything at this offset (over
       // Bluetooth a lost write can wedge the device's reassembly until the link is new).
-      const relink = error instanceof TransportClosedError || error instanceof UploadStalledError;
+      // Also a frame limit too small for a first chunk: link negotiation met a lost answer.
+      const relink =
+        error instanceof TransportClosedError ||
+        error instanceof UploadStalledError ||
+        error instanceof FrameTooSmallError;
       if (!relink || reconnects-- <= 0) throw error;
       await session.reconnect(
         error instanceof TransportClosedError
           ? 'the link dropped; reconnecting to resume'
-          : 'the upload stalled; reconnecting to resume',
+          : 'the upload stalled; reconnecting to resume on a new link',
       );
       device = await session.ask((c) => readDevice(c, signal));
     }

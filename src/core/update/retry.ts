@@ -51,7 +51,9 @@ export function decide(
   policy: RetryPolicy = DEFAULT_RETRY,
 ): UploadDecision {
   if (failure.kind === 'link-lost') return { action: 'reconnect' };
-  if (failure.kind === 'refused') {
+  // Asked once more: over Bluetooth (no checksum) a damaged request can draw a refusal;
+  // a real one comes again.
+  if (failure.kind === 'refused' && attempt > 1) {
     return { action: 'abort', why: `the device refused the chunk (rc ${failure.rc})` };
   }
   if (attempt > policy.perOffset) {

@@ -254,9 +254,10 @@ describe('upload window', () => {
 });
 
 describe('retry decisions', () => {
-  it('link lost → reconnect; refused → abort; timeouts shrink then retry with back-off, within a budget', () => {
+  it('link lost → reconnect; refused → once more, then abort; timeouts shrink then retry with back-off, within a budget', () => {
     expect(decide({ kind: 'link-lost' }, 1)).toEqual({ action: 'reconnect' });
-    expect(decide({ kind: 'refused', rc: 3 }, 1)).toMatchObject({ action: 'abort' });
+    expect(decide({ kind: 'refused', rc: 3 }, 1)).toMatchObject({ action: 'retry' });
+    expect(decide({ kind: 'refused', rc: 3 }, 2)).toMatchObject({ action: 'abort' });
     expect(decide({ kind: 'timeout' }, 1)).toEqual({ action: 'shrink', waitMs: 50 });
     expect(decide({ kind: 'timeout' }, 2)).toEqual({ action: 'retry', waitMs: 100 });
     expect(decide({ kind: 'timeout', pipelined: true }, 1)).toEqual({
