@@ -137,7 +137,7 @@ export class DeviceSession {
   }
 
   /**
-   * Runs an idempotent exchange: a lost answer is asked again; a second loss,
+   * Runs an idempotent exchange: a lost answer, or a refusal, is asked again; a second loss,
    * or a dropped link, reconnects first (over Bluetooth a lost write can leave
    * the device's reassembly stuck until the connection is new).
    */
@@ -151,6 +151,9 @@ export class DeviceSession {
           error instanceof SmpTimeoutError ||
           error instanceof SmpShapeError ||
           error instanceof SmpCborError;
+        // A refusal is asked once more too: over Bluetooth a damaged request draws one.
+        const refused = error instanceof SmpDeviceError;
+        if (refused && attempt === 1) continue;
         if (attempt >= 4 || !(lost || error instanceof TransportClosedError)) throw error;
         if (lost && attempt === 1) continue;
         await this.reconnect('the device stopped answering; reconnecting');
