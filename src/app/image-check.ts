@@ -14,6 +14,8 @@ export interface CheckedImage {
   readonly fileSize: number;
   readonly format: 'bin' | 'ihex';
   readonly verdict: ImageVerdict;
+  /** The image itself (from a .hex: its binary), what an update sends once it is verified. */
+  readonly bytes: Uint8Array;
 }
 
 /** A file that could not even be read as an image (e.g. broken Intel HEX). */
@@ -39,7 +41,13 @@ export async function checkImageFile(
   try {
     const image = readImageFile(data);
     const verdict = await verifyImage(image.bytes, keys, { subtle: subtle() });
-    return { fileName: file.name, fileSize: data.length, format: image.format, verdict };
+    return {
+      fileName: file.name,
+      fileSize: data.length,
+      format: image.format,
+      verdict,
+      bytes: image.bytes,
+    };
   } catch (err) {
     if (err instanceof FieldflashError) return { fileName: file.name, error: err.message };
     throw err;

@@ -1,6 +1,7 @@
 /**
- * The page: pick or drop a firmware image, see whether it is genuine before
- * anything else happens. Connecting and flashing come with the engine.
+ * The page, in three steps: connect a device (or the demo), open an image and
+ * see whether it is genuine before anything is sent, update with live
+ * progress. The verified image stays for the next device.
  * @module
  */
 import { useState } from 'preact/hooks';
@@ -12,9 +13,11 @@ import {
   type UnreadableImage,
 } from '../app/image-check.ts';
 import type { TrustedKey } from '../core/keys/index.ts';
-import { DemoDevicePanel } from './DemoDevicePanel.tsx';
+import type { ConnectedDevice } from '../app/device-link.ts';
+import { ConnectPanel } from './ConnectPanel.tsx';
 import { ImagePicker } from './ImagePicker.tsx';
 import { KeyList } from './KeyList.tsx';
+import { UpdatePanel } from './UpdatePanel.tsx';
 import { VerdictCard } from './VerdictCard.tsx';
 
 export function App() {
@@ -22,6 +25,8 @@ export function App() {
   const [sessionKeys, setSessionKeys] = useState<TrustedKey[]>([]);
   const [result, setResult] = useState<CheckedImage | UnreadableImage | null>(null);
   const [checking, setChecking] = useState<string | null>(null);
+  const [device, setDevice] = useState<ConnectedDevice | null>(null);
+  const [running, setRunning] = useState(false);
   const keys = [...pinned, ...sessionKeys];
 
   async function check(file: File, withKeys = keys) {
@@ -37,18 +42,31 @@ export function App() {
     <main class="page">
       <header class="brand">
         <h1>fieldflash</h1>
-        <p>Check signed MCUboot firmware in your browser before it goes anywhere near a device.</p>
+        <p>
+          Update MCUboot firmware over Bluetooth or USB serial. Every image is checked in your
+          browser before one byte is sent.
+        </p>
       </header>
-      <ImagePicker
-        onFile={(f) => void check(f)}
-        onSample={() => void fetchSample().then((f) => check(f))}
-        busy={checking}
+      <ConnectPanel device={device} onConnected={setDevice} locked={running} />
+      <section class="card" aria-label="Image">
+        <h2>2. Image</h2>
+        <ImagePicker
+          onFile={(f) => void check(f)}
+          onSample={() => void fetchSample().then((f) => check(f))}
+          busy={checking ?? (running ? 'an update is running' : null)}
+        />
+        <div role="status" aria-live="polite" aria-label="Verification result">
+          {checking && <p class="checking">Checking {checking}…</p>}
+          {!checking && result && <VerdictCard result={result} />}
+        </div>
+      </section>
+      <UpdatePanel
+        device={device}
+        image={result && 'verdict' in result ? result : null}
+        keys={keys}
+        onRunning={setRunning}
+        onNext={() => setDevice(null)}
       />
-      <div role="status" aria-live="polite" aria-label="Verification result">
-        {checking && <p class="checking">Checking {checking}…</p>}
-        {!checking && result && <VerdictCard result={result} />}
-      </div>
-      <DemoDevicePanel />
       <KeyList
         pinned={pinned}
         session={sessionKeys}
