@@ -4,7 +4,6 @@
  * serial port) drive it; faults given on the command line act. Plus the
  * fault-spec parser and the usage errors.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,45 +15,18 @@ import { checkpointKey } from '../../src/core/update/index.ts';
 import { checkpointFileName } from '../../src/store/checkpoints-file.ts';
 import { runCli, runCliWatched } from '../helpers/cli.ts';
 import { hasSocat } from '../helpers/pty-device.ts';
+import {
+  DEMO_KEY,
+  SAMPLE_FACTORY,
+  SAMPLE_UPLOAD,
+  startSim,
+  stopSims,
+} from '../helpers/sim-process.ts';
 
-const BIN = new URL('../../dist/cli/fieldflash.mjs', import.meta.url).pathname;
-const UPLOAD = new URL('../../public/samples/demo-app-1.0.0.bin', import.meta.url).pathname;
-const FACTORY = new URL('../../public/samples/demo-app-0.9.0.bin', import.meta.url).pathname;
-const DEMO_KEY = new URL('../../src/app/demo/demo-signing-key.pem', import.meta.url).pathname;
+const UPLOAD = SAMPLE_UPLOAD;
+const FACTORY = SAMPLE_FACTORY;
 
-const running: ChildProcess[] = [];
-afterEach(() => {
-  for (const p of running.splice(0)) p.kill('SIGINT');
-});
-
-/** Starts `fieldflash sim` and resolves once it printed its JSON summary. */
-async function startSim(...args: string[]): Promise<{
-  link: string;
-  proc: ChildProcess;
-  stderr: () => string;
-  summary: Record<string, unknown>;
-}> {
-  const link = join(mkdtempSync(join(tmpdir(), 'ff-sim-')), 'link');
-  const proc = spawn(process.execPath, [BIN, 'sim', '--pty', link, '--json', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.push(proc);
-  let out = '';
-  let err = '';
-  proc.stderr?.on('data', (b: Buffer) => (err += b.toString()));
-  const summary = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    proc.stdout?.on('data', (b: Buffer) => {
-      out += b.toString();
-      try {
-        resolve(JSON.parse(out) as Record<string, unknown>);
-      } catch {
-        // not complete yet
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`sim exited with ${code}: ${err}`)));
-  });
-  return { link, proc, stderr: () => err, summary };
-}
+afterEach(stopSims);
 
 describe.skipIf(!hasSocat)('fieldflash sim on a pty', () => {
   it('answers the CLI like the Zephyr qemu build: echo, params, state, info, upload', async () => {
