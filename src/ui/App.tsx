@@ -4,7 +4,7 @@
  * progress. The verified image stays for the next device.
  * @module
  */
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import {
   checkImageFile,
   fetchSample,
@@ -17,6 +17,7 @@ import type { ConnectedDevice } from '../app/device-link.ts';
 import { ConnectPanel } from './ConnectPanel.tsx';
 import { ImagePicker } from './ImagePicker.tsx';
 import { KeyList } from './KeyList.tsx';
+import { PlatformNotice, usePlatformReport } from './PlatformNotice.tsx';
 import { UpdatePanel } from './UpdatePanel.tsx';
 import { VerdictCard } from './VerdictCard.tsx';
 
@@ -27,7 +28,22 @@ export function App() {
   const [checking, setChecking] = useState<string | null>(null);
   const [device, setDevice] = useState<ConnectedDevice | null>(null);
   const [running, setRunning] = useState(false);
+  const platform = usePlatformReport();
+  const wakeLock = useRef<{ release(): Promise<void> } | null>(null);
   const keys = [...pinned, ...sessionKeys];
+
+  /** While an update runs: the screen stays on, the device stays connected. */
+  function onRunning(now: boolean) {
+    setRunning(now);
+    if (now) {
+      void import('../app/wake-lock.ts').then(({ holdWakeLock }) => {
+        wakeLock.current = holdWakeLock();
+      });
+    } else {
+      void wakeLock.current?.release();
+      wakeLock.current = null;
+    }
+  }
 
   async function check(file: File, withKeys = keys) {
     setChecking(file.name);
@@ -47,7 +63,13 @@ export function App() {
           browser before one byte is sent.
         </p>
       </header>
-      <ConnectPanel device={device} onConnected={setDevice} locked={running} />
+      <PlatformNotice report={platform} />
+      <ConnectPanel
+        device={device}
+        onConnected={setDevice}
+        locked={running}
+        links={platform?.links ?? null}
+      />
       <section class="card" aria-label="Image">
         <h2>2. Image</h2>
         <ImagePicker
@@ -64,7 +86,7 @@ export function App() {
         device={device}
         image={result && 'verdict' in result ? result : null}
         keys={keys}
-        onRunning={setRunning}
+        onRunning={onRunning}
         onNext={() => setDevice(null)}
       />
       <KeyList

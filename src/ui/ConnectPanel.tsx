@@ -15,9 +15,11 @@ export interface ConnectPanelProps {
   readonly onConnected: (device: ConnectedDevice | null) => void;
   /** While an update runs the device stays as it is. */
   readonly locked: boolean;
+  /** The links this browser has (null: not known yet); the notice above says why one is missing. */
+  readonly links: readonly string[] | null;
 }
 
-export function ConnectPanel({ device, onConnected, locked }: ConnectPanelProps) {
+export function ConnectPanel({ device, onConnected, locked, links }: ConnectPanelProps) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [baud, setBaud] = useState(115200);
@@ -40,6 +42,7 @@ export function ConnectPanel({ device, onConnected, locked }: ConnectPanelProps)
   }
 
   const off = busy !== null || locked;
+  const lacks = (link: string) => links !== null && !links.includes(link);
   return (
     <section class="card" aria-label="Connect">
       <h2>1. Connect</h2>
@@ -47,7 +50,7 @@ export function ConnectPanel({ device, onConnected, locked }: ConnectPanelProps)
         <button
           type="button"
           class="button"
-          disabled={off}
+          disabled={off || lacks('bluetooth')}
           onClick={() => void connect({ kind: 'bluetooth' }, 'Bluetooth')}
         >
           Connect over Bluetooth
@@ -56,7 +59,7 @@ export function ConnectPanel({ device, onConnected, locked }: ConnectPanelProps)
           <button
             type="button"
             class="button"
-            disabled={off}
+            disabled={off || lacks('serial')}
             onClick={() => void connect({ kind: 'serial', baudRate: baud }, 'USB serial')}
           >
             Connect over USB serial

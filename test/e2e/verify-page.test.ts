@@ -74,10 +74,25 @@ describe.skipIf(!hasChromium)('verification page in Chromium', () => {
   });
 
   it('reaches the controls by keyboard, each with an accessible name', async () => {
-    await page.keyboard.press('Tab');
-    expect(
-      await page.evaluate(() => document.activeElement?.closest('label')?.textContent?.trim()),
-    ).toBe('Choose firmware image');
+    // Tab through the page in order until the image picker: every stop has a name.
+    const names: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      await page.keyboard.press('Tab');
+      const name = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement | null;
+        return (
+          el?.getAttribute('aria-label') ??
+          el?.closest('label')?.textContent?.trim() ??
+          el?.textContent?.trim() ??
+          ''
+        );
+      });
+      names.push(name);
+      if (name === 'Choose firmware image') break;
+    }
+    expect(names.at(-1)).toBe('Choose firmware image');
+    expect(names).toContain('Connect to the demo device over Bluetooth');
+    expect(names.every((n) => n.length > 0)).toBe(true);
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter'); // "Try the demo sample"
     await expect.poll(() => result().innerText()).toMatch(/Genuine firmware/);
