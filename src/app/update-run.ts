@@ -23,7 +23,8 @@ import type { ConnectedDevice } from './device-link.ts';
 let idb: CheckpointStore | null = null;
 const demoStore = memoryCheckpointStore();
 
-function storeFor(device: ConnectedDevice): CheckpointStore {
+/** Where this device's update checkpoints are kept. */
+export function checkpointStoreFor(device: ConnectedDevice): CheckpointStore {
   if (device.choice.kind === 'demo') return demoStore;
   idb ??= idbCheckpointStore();
   return idb;
@@ -35,7 +36,9 @@ export async function savedCheckpoint(
   imageIndex = 0,
 ): Promise<UpdateCheckpoint | null> {
   try {
-    const raw = await storeFor(device).get(checkpointKey(device.connector.identity, imageIndex));
+    const raw = await checkpointStoreFor(device).get(
+      checkpointKey(device.connector.identity, imageIndex),
+    );
     return parseCheckpoint(raw);
   } catch {
     // Storage unavailable (private mode): there is simply no banner.
@@ -62,7 +65,7 @@ export function updateDevice(
     bytes,
     { keys, subtle },
     {
-      checkpoints: storeFor(device),
+      checkpoints: checkpointStoreFor(device),
       ...(options.mode ? { mode: options.mode } : {}),
       ...(options.allowDowngrade ? { allowDowngrade: true } : {}),
       ...(options.signal ? { signal: options.signal } : {}),

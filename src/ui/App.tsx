@@ -15,6 +15,7 @@ import {
 import type { TrustedKey } from '../core/keys/index.ts';
 import type { ConnectedDevice } from '../app/device-link.ts';
 import { ConnectPanel } from './ConnectPanel.tsx';
+import { ExpertPanel } from './ExpertPanel.tsx';
 import { ImagePicker } from './ImagePicker.tsx';
 import { KeyList } from './KeyList.tsx';
 import { PlatformNotice, usePlatformReport } from './PlatformNotice.tsx';
@@ -89,6 +90,7 @@ export function App() {
         onRunning={onRunning}
         onNext={() => setDevice(null)}
       />
+      <ExpertPanel device={device} locked={running} />
       <KeyList
         pinned={pinned}
         session={sessionKeys}

@@ -81,6 +81,21 @@ describe.skipIf(!hasChromium)('demo device in Chromium', () => {
     },
   );
 
+  it('expert panel: the raw image list, echo, erase — each answer shown', async () => {
+    await page.getByRole('button', { name: 'Connect to the demo device over serial' }).click();
+    await expect.poll(() => device().innerText(), { timeout: 15_000 }).toMatch(/Slot 0/);
+    await page.getByText('Expert').click();
+    const log = page.getByRole('log', { name: 'Expert answers' });
+    await page.getByRole('button', { name: 'Read the image list' }).click();
+    await expect.poll(() => log.innerText(), { timeout: 10_000 }).toMatch(/"version": "0\.9\.0"/);
+    await page.getByRole('button', { name: 'Echo' }).click();
+    await expect.poll(() => log.innerText(), { timeout: 10_000 }).toBe('echo: fieldflash');
+    await page.getByRole('button', { name: 'Erase the update slot' }).click();
+    await expect
+      .poll(() => log.innerText(), { timeout: 10_000 })
+      .toBe('The update slot is erased.');
+  });
+
   it('cancel mid-upload: a plain message, then "Resume update" continues and ends confirmed', async () => {
     await page.getByRole('button', { name: 'Connect to the demo device over Bluetooth' }).click();
     await expect.poll(() => device().innerText(), { timeout: 15_000 }).toMatch(/Slot 0/);
