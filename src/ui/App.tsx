@@ -14,6 +14,8 @@ import {
 } from '../app/image-check.ts';
 import type { TrustedKey } from '../core/keys/index.ts';
 import type { ConnectedDevice } from '../app/device-link.ts';
+import { setUpdateRunning } from '../app/pwa.ts';
+import { AppUpdatePrompt } from './AppUpdatePrompt.tsx';
 import { ConnectPanel } from './ConnectPanel.tsx';
 import { ExpertPanel } from './ExpertPanel.tsx';
 import { ImagePicker } from './ImagePicker.tsx';
@@ -35,6 +37,7 @@ export function App() {
 
   /** While an update runs: the screen stays on, the device stays connected. */
   function onRunning(now: boolean) {
+    setUpdateRunning(now); // no app-version reload while an update runs
     setRunning(now);
     if (now) {
       void import('../app/wake-lock.ts').then(({ holdWakeLock }) => {
@@ -69,7 +72,10 @@ export function App() {
         device={device}
         onConnected={setDevice}
         locked={running}
-        links={platform?.links ?? null}
+        // An adapter that is off can be switched on: only a missing API disables the button.
+        unavailable={
+          platform?.missing.filter((m) => m.reason !== 'no-adapter').map((m) => m.link) ?? []
+        }
       />
       <section class="card" aria-label="Image">
         <h2>2. Image</h2>
@@ -99,6 +105,7 @@ export function App() {
         }
         onRemove={(k) => setSessionKeys((list) => list.filter((x) => x !== k))}
       />
+      <AppUpdatePrompt />
     </main>
   );
 }

@@ -15,11 +15,11 @@ export interface ConnectPanelProps {
   readonly onConnected: (device: ConnectedDevice | null) => void;
   /** While an update runs the device stays as it is. */
   readonly locked: boolean;
-  /** The links this browser has (null: not known yet); the notice above says why one is missing. */
-  readonly links: readonly string[] | null;
+  /** Links this browser cannot offer at all; the notice above says why and what instead. */
+  readonly unavailable: readonly string[];
 }
 
-export function ConnectPanel({ device, onConnected, locked, links }: ConnectPanelProps) {
+export function ConnectPanel({ device, onConnected, locked, unavailable }: ConnectPanelProps) {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [baud, setBaud] = useState(115200);
@@ -42,7 +42,7 @@ export function ConnectPanel({ device, onConnected, locked, links }: ConnectPane
   }
 
   const off = busy !== null || locked;
-  const lacks = (link: string) => links !== null && !links.includes(link);
+  const lacks = (link: string) => unavailable.includes(link);
   return (
     <section class="card" aria-label="Connect">
       <h2>1. Connect</h2>
