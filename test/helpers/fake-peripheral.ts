@@ -26,7 +26,12 @@ export interface FakePeripheralOptions {
   readonly name?: string;
   /** ATT MTU; writes over MTU − 3 bytes are dropped. */
   readonly mtu: number;
-  readonly handler: Handler;
+  /** Answers whole request frames (a scripted device)… */
+  readonly handler?: Handler;
+  /** …or takes each write as it comes (a bridge to the simulator's own link model). */
+  readonly onWrite?: (bytes: Uint8Array) => void;
+  /** Chromium connects (again): true when the device behind is reachable now. */
+  readonly onConnect?: () => Promise<boolean>;
 }
 
 export class FakePeripheral {
@@ -94,10 +99,15 @@ export class FakePeripheral {
       void (async () => {
         // A simulated disconnection wipes the GATT database: rebuild it on reconnect.
         if (e.type === 'connection' && !this.#characteristicId) await this.#addGatt();
+        const up =
+          e.type === 'connection' && this.#options.onConnect
+            ? await this.#options.onConnect()
+            : true;
         await this.#bt.send('BluetoothEmulation.simulateGATTOperationResponse', {
           address: e.address,
           type: e.type,
-          code: 0,
+          // 0x3E: "connection failed to be established" (HCI), as when the device is not advertising.
+          code: up ? 0 : 0x3e,
         });
       })();
     });
@@ -143,8 +153,14 @@ export class FakePeripheral {
         this.oversizedWrites++; // lost on a real link, with no error to the sender
         return;
       }
+      if (this.#options.onWrite) {
+        this.#options.onWrite(bytes);
+        return;
+      }
+      const handler = this.#options.handler;
+      if (!handler) return;
       for (const frame of this.#reassembler.push(bytes, Date.now())) {
-        const answers = await this.#options.handler(decodeFrame(frame));
+        const answers = await handler(decodeFrame(frame));
         for (const a of answers)
           for (const n of splitIntoWrites(a, this.#options.mtu - 3)) this.notify(n);
       }
