@@ -89,8 +89,8 @@ export async function startBridgedBle(browser: Browser, url: string): Promise<Br
     peripheral: bridge,
     close: async () => {
       await bridge.dispose();
-      await context.close();
       device.dispose();
+      await context.close();
     },
   };
 }

@@ -50,6 +50,7 @@ export class FakePeripheral {
   #outbox: Uint8Array[] = [];
   #chain: Promise<unknown> = Promise.resolve();
   #closing = false;
+  #disposed = false;
   readonly #answered = new Set<string>();
 
   private constructor(bt: CDPSession, pg: CDPSession, page: Page, options: FakePeripheralOptions) {
@@ -189,6 +190,7 @@ export class FakePeripheral {
 
   /** Drops the link (never with a read in flight: that wedges Chromium's Bluetooth service). */
   async disconnect(): Promise<void> {
+    if (this.#disposed) return; // the test is over: nothing left to drop
     this.#closing = true;
     await this.#chain.catch(() => undefined);
     this.#characteristicId = null;
@@ -197,6 +199,7 @@ export class FakePeripheral {
   }
 
   async dispose(): Promise<void> {
+    this.#disposed = true;
     await this.#bt.send('BluetoothEmulation.disable').catch(() => undefined);
     await this.#bt.detach().catch(() => undefined);
     await this.#pg.detach().catch(() => undefined);
