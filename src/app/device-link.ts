@@ -141,6 +141,24 @@ export async function connectDevice(
   }
 }
 
+/**
+ * Reads the device again through the same connector (after an update the card
+ * must show the new slots, not the ones read at connect). The same device,
+ * the same identity: only the summary is new.
+ */
+export async function refreshDevice(
+  device: ConnectedDevice,
+  signal?: AbortSignal,
+): Promise<ConnectedDevice> {
+  const client = await device.connector.connect(signal);
+  try {
+    const { name, via } = device.summary;
+    return { ...device, summary: await readSummary(client, name, via, signal) };
+  } finally {
+    await client.close();
+  }
+}
+
 interface SerialPortInfoLike {
   readonly usbVendorId?: number;
   readonly usbProductId?: number;

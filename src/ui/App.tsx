@@ -49,6 +49,15 @@ export function App() {
     }
   }
 
+  /** After an update the card shows what the device holds now (or, unreachable, what it did). */
+  async function refreshCard() {
+    if (!device) return;
+    const { refreshDevice } = await import('../app/device-link.ts');
+    const fresh = await refreshDevice(device).catch(() => null);
+    // Only if the user has not moved on to another device meanwhile.
+    if (fresh) setDevice((now) => (now?.connector === device.connector ? fresh : now));
+  }
+
   async function check(file: File, withKeys = keys) {
     setChecking(file.name);
     try {
@@ -95,6 +104,7 @@ export function App() {
         keys={keys}
         onRunning={onRunning}
         onNext={() => setDevice(null)}
+        onEnded={() => void refreshCard()}
       />
       <ExpertPanel device={device} locked={running} />
       <KeyList

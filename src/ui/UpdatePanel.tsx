@@ -28,6 +28,8 @@ export interface UpdatePanelProps {
   readonly onRunning: (running: boolean) => void;
   /** "Update next device": back to Connect, keeping the image. */
   readonly onNext: () => void;
+  /** An update ended (either way): the device card should be read again. */
+  readonly onEnded: () => void;
 }
 
 const PHASES: Record<string, string> = {
@@ -42,7 +44,8 @@ const PHASES: Record<string, string> = {
 
 const kb = (n: number) => (n / 1000).toFixed(1);
 
-export function UpdatePanel({ device, image, keys, onRunning, onNext }: UpdatePanelProps) {
+export function UpdatePanel(props: UpdatePanelProps) {
+  const { device, image, keys, onRunning, onNext, onEnded } = props;
   const [running, setRunning] = useState(false);
   const [phase, setPhase] = useState<{ phase: string; detail: string } | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
@@ -66,7 +69,8 @@ export function UpdatePanel({ device, image, keys, onRunning, onNext }: UpdatePa
     return () => {
       live = false;
     };
-  }, [device]);
+    // The same device read again (a refreshed card) keeps its result on screen.
+  }, [device?.connector]);
 
   if (!device || !image) {
     return (
@@ -118,6 +122,7 @@ export function UpdatePanel({ device, image, keys, onRunning, onNext }: UpdatePa
       abort.current = null;
       setRunning(false);
       onRunning(false);
+      onEnded();
     }
   }
 

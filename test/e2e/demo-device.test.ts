@@ -62,6 +62,11 @@ describe.skipIf(!hasChromium)('demo device in Chromium', () => {
         .toMatch(/Updated: the device runs 1\.0\.0\+0, confirmed\./);
       expect(await update().innerText()).toMatch(/100 % · 25\d+ \/ 25\d+ bytes · [\d.]+ kB\/s/);
       expect(await page.getByLabel('Devices updated this shift').innerText()).toMatch(/: [1-9]/);
+      // The device card is read again: the new image runs, confirmed; the old one is kept.
+      await expect
+        .poll(() => device().innerText(), { timeout: 15_000 })
+        .toMatch(/1\.0\.0 · active, confirmed/);
+      expect(await device().innerText()).toMatch(/0\.9\.0 · stored/);
 
       // The next device: back to Connect with the verified image kept.
       await page.getByRole('button', { name: 'Update next device' }).click();

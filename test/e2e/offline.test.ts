@@ -215,4 +215,38 @@ describe.skipIf(!hasChromium)('installable, offline app in Chromium', () => {
       .toBe(true);
     expect(await appUpdate().innerText()).toBe('');
   });
+  it('a new app version waiting is not offered while a firmware update runs, and is offered again after it', async () => {
+    await firstVisit();
+    await appUpdate().getByRole('button', { name: 'OK' }).click();
+    await page.reload();
+    await page.evaluate(() => Object.assign(window, { notReloaded: true }));
+    appendFileSync(join(dir, 'sw.js'), '\n// another version\n');
+    await page.evaluate(async () => {
+      await (await navigator.serviceWorker.getRegistration())?.update();
+    });
+    await expect.poll(() => appUpdate().innerText()).toMatch(/new version of fieldflash is ready/);
+
+    await page.getByRole('button', { name: 'Connect to the demo device over Bluetooth' }).click();
+    await expect
+      .poll(() => page.getByRole('status', { name: 'Device status' }).innerText(), {
+        timeout: 15_000,
+      })
+      .toMatch(/Slot 0/);
+    await page.getByRole('button', { name: 'Try the demo sample' }).click();
+    await page.getByRole('button', { name: 'Update to 1.0.0+0' }).click();
+    // While it runs: the offer is gone (nothing to press), the page is not reloaded.
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Cancel update' }).count(), { interval: 10 })
+      .toBe(1);
+    expect(await appUpdate().innerText()).toBe('');
+    expect(await page.getByRole('button', { name: 'Reload to update' }).count()).toBe(0);
+    await expect
+      .poll(() => page.getByRole('status', { name: 'Update status' }).innerText(), {
+        timeout: 60_000,
+      })
+      .toMatch(/Updated: the device runs 1\.0\.0\+0, confirmed\./);
+    expect(await page.evaluate(() => 'notReloaded' in window)).toBe(true);
+    // Afterwards the offer is back, for the user to take when it suits.
+    await expect.poll(() => appUpdate().innerText()).toMatch(/new version of fieldflash is ready/);
+  });
 });
