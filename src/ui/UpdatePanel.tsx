@@ -158,7 +158,7 @@ export function UpdatePanel(props: UpdatePanelProps) {
           )}
         </div>
       )}
-      {!running && verdict && !(saved && sameImage) && (
+      {!running && verdict && !(saved && sameImage) && !ended?.ok && (
         <button type="button" class="button" onClick={() => void start()}>
           Update to {verdict.versionText}
         </button>

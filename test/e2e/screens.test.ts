@@ -76,6 +76,13 @@ describe.skipIf(!hasChromium)('screens at phone size', () => {
     await expect
       .poll(() => status.innerText(), { timeout: 60_000 })
       .toMatch(/Updated: the device runs 1\.0\.0\+0, confirmed\./);
+    // The card read again after the update: the new image runs.
+    await expect
+      .poll(() => device.innerText(), { timeout: 15_000 })
+      .toMatch(/1\.0\.0 · active, confirmed/);
+    // The offline-ready notice (fixed at the bottom) would cover the result's buttons.
+    const ok = page.getByRole('status', { name: 'App update' }).getByRole('button', { name: 'OK' });
+    if (await ok.count()) await ok.click();
     await screen('6-result');
   });
 });
