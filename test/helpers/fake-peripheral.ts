@@ -104,17 +104,33 @@ export class FakePeripheral {
           e.type === 'connection' && this.#options.onConnect
             ? await this.#options.onConnect()
             : true;
-        await this.#bt.send('BluetoothEmulation.simulateGATTOperationResponse', {
+        await this.#answer('BluetoothEmulation.simulateGATTOperationResponse', {
           address: e.address,
           type: e.type,
           // 0x3E: "connection failed to be established" (HCI), as when the device is not advertising.
           code: up ? 0 : 0x3e,
         });
-      })();
+      })().catch((error: unknown) => {
+        if (!this.#disposed) throw error;
+      });
     });
     this.#bt.on('BluetoothEmulation.characteristicOperationReceived', (e) => {
       void this.#onOperation(e);
     });
+  }
+
+  /** An answer to Chromium; one still on its way when the test ends has nobody to go to. */
+  async #answer(
+    method:
+      | 'BluetoothEmulation.simulateGATTOperationResponse'
+      | 'BluetoothEmulation.simulateCharacteristicOperationResponse',
+    params: Record<string, unknown>,
+  ): Promise<void> {
+    try {
+      await this.#bt.send(method, params as never);
+    } catch (error) {
+      if (!this.#disposed) throw error;
+    }
   }
 
   async #addGatt(): Promise<void> {
@@ -136,7 +152,7 @@ export class FakePeripheral {
 
   async #onOperation(e: OperationEvent): Promise<void> {
     const reply = (data?: Uint8Array) =>
-      this.#bt.send('BluetoothEmulation.simulateCharacteristicOperationResponse', {
+      this.#answer('BluetoothEmulation.simulateCharacteristicOperationResponse', {
         characteristicId: e.characteristicId,
         type: e.type,
         code: 0,
