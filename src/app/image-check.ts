@@ -7,7 +7,7 @@
 import { FieldflashError } from '../core/errors.ts';
 import { readImageFile, verifyImage, type ImageVerdict } from '../core/image/index.ts';
 import { parsePublicKey, trustKey, type TrustedKey } from '../core/keys/index.ts';
-import { PINNED_KEYS } from './trusted-keys.config.ts';
+import { PINNED_KEYS } from './fieldflash.config.ts';
 
 export interface CheckedImage {
   readonly fileName: string;

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { PINNED_KEYS } from '../../src/app/trusted-keys.config.ts';
+import { PINNED_KEYS } from '../../src/app/fieldflash.config.ts';
 import { parsePublicKey, trustKey } from '../../src/core/keys/index.ts';
 import { BLE_FAST, deviceProfile, SimulatedDevice } from '../../src/sim/index.ts';
 import { SMP_CHARACTERISTIC_UUID, SMP_SERVICE_UUID } from '../../src/transport/web-bluetooth.ts';
