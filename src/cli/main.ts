@@ -13,6 +13,7 @@ import { DEVICE_COMMANDS } from './commands/device.ts';
 import { uploadCommand, UPLOAD_HELP } from './commands/upload.ts';
 import { simCommand, SIM_HELP } from './commands/sim.ts';
 import { updateCommand, UPDATE_HELP } from './commands/update.ts';
+import { feedCommand, FEED_HELP } from './commands/feed.ts';
 import { SmpDeviceError } from '../core/smp/index.ts';
 import type { CliContext } from './context.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -36,6 +37,11 @@ const COMMANDS: Record<string, { run: Command; help: string; summary: string }> 
     run: inspectCommand,
     help: INSPECT_HELP,
     summary: "show an image's header, TLVs and trailer",
+  },
+  feed: {
+    run: feedCommand,
+    help: FEED_HELP,
+    summary: 'make, sign and check a signed release feed (add, sign, verify)',
   },
   ...DEVICE_COMMANDS,
   upload: {
