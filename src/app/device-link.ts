@@ -30,6 +30,8 @@ export interface DeviceSummary {
   readonly via: string;
   readonly info: LinkInfo;
   readonly bootloader: string | null;
+  /** The board (Zephyr's hardware platform, OS info `i`), for matching releases; null if not told. */
+  readonly board: string | null;
   readonly slots: readonly ImageSlotState[];
 }
 
@@ -83,8 +85,16 @@ export async function readSummary(
       if (error instanceof SmpDeviceError && error.rc === MgmtErr.ENOTSUP) return null;
       throw error;
     });
+  // Optional (CONFIG_MCUMGR_GRP_OS_INFO): a device without it answers rc 8 and matches by name only.
+  const board = await client.request(os.info('i'), { signal }).then(
+    (text) => text.trim() || null,
+    (error: unknown) => {
+      if (error instanceof SmpDeviceError) return null;
+      throw error;
+    },
+  );
   const list = await client.request(image.imageState(), { signal });
-  return { name, via, info, bootloader, slots: list.images };
+  return { name, via, info, bootloader, board, slots: list.images };
 }
 
 /** Asks the browser (or the demo) for a device, connects once to read it, and closes again. */

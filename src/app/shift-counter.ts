@@ -1,39 +1,84 @@
 /**
- * "Devices done this shift": a count of successful updates kept in
- * localStorage for the day, so a technician updating a row of devices sees
- * how far they are, across reloads. A new day starts a new shift.
+ * "Devices updated this shift": the successful updates of today, counted
+ * from the update log (one source of truth: the count can never disagree
+ * with the log). A new day starts a new shift.
+ *
+ * Migration: before the log existed (schema 0) the count lived on its own
+ * in localStorage as `{day, count}`. Today's such count is carried into a
+ * versioned record `{schema: 1, day, carried}` and added on top of the log's,
+ * so a technician mid-shift loses nothing when the app updates; the old key
+ * is removed only after the new record is written.
  * @module
  */
-const KEY = 'fieldflash.shift';
+import type { LogEntry } from '../core/log/index.ts';
 
-interface Shift {
-  readonly day: string;
-  readonly count: number;
+const LEGACY_KEY = 'fieldflash.shift';
+const KEY = 'fieldflash.shift.carried';
+
+export interface ShiftStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
 }
 
-const today = () => new Date().toISOString().slice(0, 10);
+/** The UTC day, as the schema-0 record kept it. */
+const today = (now: number) => new Date(now).toISOString().slice(0, 10);
+/** The technician's local day, for the log's entries. */
+const localDay = (ms: number) => new Date(ms).toDateString();
 
-function read(): Shift {
+function parse(raw: string | null): Record<string, unknown> | null {
   try {
-    const raw = globalThis.localStorage?.getItem(KEY);
-    const v = raw ? (JSON.parse(raw) as Partial<Shift>) : null;
-    if (v && v.day === today() && Number.isSafeInteger(v.count)) return v as Shift;
+    const v: unknown = raw ? JSON.parse(raw) : null;
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : null;
   } catch {
-    // Private mode or a garbled value: start from zero.
+    return null;
   }
-  return { day: today(), count: 0 };
 }
 
-export function devicesThisShift(): number {
-  return read().count;
-}
-
-export function countUpdatedDevice(): number {
-  const next = { day: today(), count: read().count + 1 };
+/** Today's carried count, migrating a schema-0 record first; 0 when there is none. */
+export function carriedCount(storage: ShiftStorage | undefined, now: number): number {
+  if (!storage) return 0;
   try {
-    globalThis.localStorage?.setItem(KEY, JSON.stringify(next));
+    const legacy = parse(storage.getItem(LEGACY_KEY));
+    if (legacy) {
+      const count = legacy['count'];
+      if (legacy['day'] === today(now) && Number.isSafeInteger(count) && (count as number) > 0) {
+        storage.setItem(KEY, JSON.stringify({ schema: 1, day: legacy['day'], carried: count }));
+      }
+      storage.removeItem(LEGACY_KEY);
+    }
+    const record = parse(storage.getItem(KEY));
+    const carried = record?.['carried'];
+    return record?.['schema'] === 1 &&
+      record['day'] === today(now) &&
+      Number.isSafeInteger(carried) &&
+      (carried as number) > 0
+      ? (carried as number)
+      : 0;
   } catch {
-    // Not stored: the count still shows for this page.
+    // Private mode or storage blocked: only the log counts.
+    return 0;
   }
-  return next.count;
+}
+
+/** Successful updates today in the log, plus what was carried over from before the log. */
+export function devicesThisShift(
+  entries: readonly LogEntry[],
+  now: number,
+  storage: ShiftStorage | undefined,
+): number {
+  const day = localDay(now);
+  const logged = entries.filter(
+    (e) => e.result === 'updated' && localDay(Date.parse(e.time)) === day,
+  );
+  return logged.length + carriedCount(storage, now);
+}
+
+/** The browser's localStorage, if it lets us use it. */
+export function browserStorage(): ShiftStorage | undefined {
+  try {
+    return globalThis.localStorage ?? undefined;
+  } catch {
+    return undefined;
+  }
 }

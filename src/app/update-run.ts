@@ -18,7 +18,9 @@ import {
 import { runUpdate } from '../engine/update.ts';
 import { idbCheckpointStore } from '../store/checkpoints-idb.ts';
 import { memoryCheckpointStore } from '../store/checkpoints-memory.ts';
+import type { LogResult } from '../core/log/index.ts';
 import type { ConnectedDevice } from './device-link.ts';
+import { recordAttempt } from './update-log.ts';
 
 let idb: CheckpointStore | null = null;
 const demoStore = memoryCheckpointStore();
@@ -47,13 +49,70 @@ export async function savedCheckpoint(
 }
 
 export interface PageUpdateOptions {
+  /** What the update log records about the image (from its verification card). */
+  readonly image: { readonly version: string; readonly imageHash: string };
+  /** Said in the log entry, e.g. that an expired feed was used anyway. */
+  readonly note?: string | null;
+  /** Told when the attempt could not be written to the log (the update itself went on). */
+  readonly onLogError?: (error: unknown) => void;
   readonly mode?: UpdateMode;
   readonly allowDowngrade?: boolean;
   readonly signal?: AbortSignal;
   readonly onEvent: (event: UpdateEvent) => void;
 }
 
-export function updateDevice(
+/** Runs the update and records the attempt in the update log, whatever its end. */
+export async function updateDevice(
+  device: ConnectedDevice,
+  bytes: Uint8Array,
+  keys: readonly TrustedKey[],
+  options: PageUpdateOptions,
+): Promise<UpdateOutcome> {
+  const started = Date.now();
+  const tally = { first: null as number | null, last: 0, resumes: 0 };
+  const onEvent = (e: UpdateEvent) => {
+    if (e.type === 'progress') {
+      tally.first ??= e.bytes;
+      tally.last = e.bytes;
+    } else if (e.type === 'phase' && e.phase === 'upload' && e.detail.startsWith('resuming')) {
+      tally.resumes++;
+    }
+    options.onEvent(e);
+  };
+  let result: LogResult = 'failed';
+  let errorCode: string | null = null;
+  try {
+    const outcome = await runEngine(device, bytes, keys, { ...options, onEvent });
+    result = outcome === 'already-running' ? 'already' : outcome;
+    return outcome;
+  } catch (error) {
+    errorCode = (error as { code?: unknown }).code?.toString() ?? 'internal';
+    result = errorCode === 'update-cancelled' ? 'cancelled' : 'failed';
+    throw error;
+  } finally {
+    const summary = device.summary;
+    const running = summary.slots.find((s) => (s.image ?? 0) === 0 && s.active);
+    await recordAttempt({
+      time: new Date(started).toISOString(),
+      device: device.connector.identity,
+      deviceName: summary.name,
+      board: summary.board,
+      fromVersion: running?.version ?? null,
+      toVersion: options.image.version,
+      imageHash: options.image.imageHash,
+      transport: device.choice.kind === 'demo' ? 'demo' : device.choice.kind,
+      // Bytes the device confirmed in this attempt (a resumed upload counts from where it went on).
+      bytes: Math.max(0, tally.last - (tally.first ?? tally.last)),
+      durationMs: Date.now() - started,
+      resumes: tally.resumes,
+      result,
+      errorCode,
+      note: options.note ?? null,
+    }).catch((error: unknown) => options.onLogError?.(error));
+  }
+}
+
+function runEngine(
   device: ConnectedDevice,
   bytes: Uint8Array,
   keys: readonly TrustedKey[],

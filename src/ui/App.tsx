@@ -4,7 +4,7 @@
  * progress. The verified image stays for the next device.
  * @module
  */
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import {
   checkImageFile,
   fetchSample,
@@ -15,25 +15,43 @@ import {
 import type { TrustedKey } from '../core/keys/index.ts';
 import type { ConnectedDevice } from '../app/device-link.ts';
 import { setUpdateRunning } from '../app/pwa.ts';
+import { browserStorage, devicesThisShift } from '../app/shift-counter.ts';
+import type { LogSyncState, LogView } from '../app/update-log.ts';
 import { AppUpdatePrompt } from './AppUpdatePrompt.tsx';
 import { ConnectPanel } from './ConnectPanel.tsx';
 import { ExpertPanel } from './ExpertPanel.tsx';
 import { ImagePicker } from './ImagePicker.tsx';
 import { KeyList } from './KeyList.tsx';
+import { LogPanel } from './LogPanel.tsx';
 import { PlatformNotice, usePlatformReport } from './PlatformNotice.tsx';
+import { ReleasesPanel } from './ReleasesPanel.tsx';
 import { UpdatePanel } from './UpdatePanel.tsx';
 import { VerdictCard } from './VerdictCard.tsx';
 
 export function App() {
   const [pinned] = useState(pinnedKeys);
-  const [sessionKeys, setSessionKeys] = useState<TrustedKey[]>([]);
+  const [imported, setImported] = useState<{ keys: TrustedKey[]; unreadable: number }>({
+    keys: [],
+    unreadable: 0,
+  });
+  const [imageNote, setImageNote] = useState<string | null>(null);
   const [result, setResult] = useState<CheckedImage | UnreadableImage | null>(null);
   const [checking, setChecking] = useState<string | null>(null);
   const [device, setDevice] = useState<ConnectedDevice | null>(null);
   const [running, setRunning] = useState(false);
   const platform = usePlatformReport();
   const wakeLock = useRef<{ release(): Promise<void> } | null>(null);
-  const keys = [...pinned, ...sessionKeys];
+  const keys = [...pinned, ...imported.keys];
+  const log = useUpdateLog();
+
+  useEffect(() => {
+    void reloadKeys();
+  }, []);
+
+  async function reloadKeys() {
+    const m = await import('../app/imported-keys.ts');
+    setImported(await m.loadImportedKeys().catch(() => ({ keys: [], unreadable: 0 })));
+  }
 
   /** While an update runs: the screen stays on, the device stays connected. */
   function onRunning(now: boolean) {
@@ -60,6 +78,7 @@ export function App() {
 
   async function check(file: File, withKeys = keys) {
     setChecking(file.name);
+    setImageNote(null);
     try {
       setResult(await checkImageFile(file, withKeys));
     } finally {
@@ -93,6 +112,15 @@ export function App() {
           onSample={() => void fetchSample().then((f) => check(f))}
           busy={checking ?? (running ? 'an update is running' : null)}
         />
+        <ReleasesPanel
+          device={device}
+          keys={keys}
+          busy={running || checking !== null}
+          onImage={(image, note) => {
+            setResult(image);
+            setImageNote(note);
+          }}
+        />
         <div role="status" aria-live="polite" aria-label="Verification result">
           {checking && <p class="checking">Checking {checking}…</p>}
           {!checking && result && <VerdictCard result={result} />}
@@ -105,17 +133,74 @@ export function App() {
         onRunning={onRunning}
         onNext={() => setDevice(null)}
         onEnded={() => void refreshCard()}
+        shift={log.view ? devicesThisShift(log.view.entries, Date.now(), browserStorage()) : 0}
+        note={imageNote}
       />
       <ExpertPanel device={device} locked={running} />
+      <LogPanel
+        log={log.view}
+        error={log.error}
+        sync={log.sync}
+        endpoint={log.endpoint}
+        onEndpoint={log.setEndpoint}
+      />
       <KeyList
         pinned={pinned}
-        session={sessionKeys}
-        onAdd={(k) =>
-          setSessionKeys((list) => [...list.filter((x) => x.fingerprint !== k.fingerprint), k])
-        }
-        onRemove={(k) => setSessionKeys((list) => list.filter((x) => x !== k))}
+        imported={imported.keys}
+        unreadable={imported.unreadable}
+        onImport={async (k) => {
+          await (await import('../app/imported-keys.ts')).importKey(k);
+          await reloadKeys();
+        }}
+        onRemove={async (k) => {
+          await (await import('../app/imported-keys.ts')).removeImportedKey(k);
+          await reloadKeys();
+        }}
       />
       <AppUpdatePrompt />
     </main>
   );
+}
+
+/** The update log as the page shows it: read at start and after every new entry, kept synced. */
+function useUpdateLog() {
+  const [view, setView] = useState<LogView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [sync, setSync] = useState<LogSyncState | null>(null);
+  const [endpoint, setEndpointState] = useState<string | null>(null);
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    let stop = () => {};
+    let live = true;
+    void import('../app/update-log.ts').then((m) => {
+      if (!live) return;
+      setEndpointState(m.syncEndpoint());
+      const reload = () =>
+        void m.readLog().then(
+          (v) => {
+            setView(v);
+            setError(null);
+          },
+          (e: unknown) => setError((e as Error).message),
+        );
+      reload();
+      const unsubscribe = m.onLogChanged(reload);
+      const stopSync = m.keepLogSynced(setSync);
+      stop = () => {
+        unsubscribe();
+        stopSync();
+      };
+    });
+    return () => {
+      live = false;
+      stop();
+    };
+  }, [generation]);
+  const setEndpoint = (url: string | null) =>
+    void import('../app/update-log.ts').then((m) => {
+      m.setSyncEndpoint(url);
+      setSync(null);
+      setGeneration((g) => g + 1); // restart syncing with the new address
+    });
+  return { view, error, sync, endpoint, setEndpoint };
 }

@@ -15,6 +15,12 @@ export function DeviceCard({ summary }: { readonly summary: DeviceSummary }) {
       <dd>
         {summary.name} ({summary.via})
       </dd>
+      {summary.board && (
+        <>
+          <dt>Board</dt>
+          <dd>{summary.board}</dd>
+        </>
+      )}
       <dt>Bootloader</dt>
       <dd>{summary.bootloader ?? 'unknown'}</dd>
       <dt>Buffer</dt>

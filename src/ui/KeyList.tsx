@@ -1,6 +1,8 @@
 /**
- * The keys images are checked against: those pinned in this build, and public
- * keys the user adds for this session only.
+ * The keys images are checked against: those pinned in this build, and
+ * public keys the user imported — each shown with name, type and
+ * fingerprint. An import is stored only after the user confirmed the key
+ * (shown in full first); imported keys can be removed.
  * @module
  */
 import { useState } from 'preact/hooks';
@@ -9,9 +11,12 @@ import type { TrustedKey } from '../core/keys/index.ts';
 
 export interface KeyListProps {
   readonly pinned: readonly TrustedKey[];
-  readonly session: readonly TrustedKey[];
-  readonly onAdd: (key: TrustedKey) => void;
-  readonly onRemove: (key: TrustedKey) => void;
+  readonly imported: readonly TrustedKey[];
+  /** Stored records that could not be read back. */
+  readonly unreadable: number;
+  /** The user confirmed this key: store and trust it. */
+  readonly onImport: (key: TrustedKey) => Promise<void>;
+  readonly onRemove: (key: TrustedKey) => Promise<void>;
 }
 
 const TYPE_LABEL = {
@@ -21,8 +26,12 @@ const TYPE_LABEL = {
   'rsa-3072': 'RSA-3072',
 };
 
-export function KeyList({ pinned, session, onAdd, onRemove }: KeyListProps) {
+const grouped = (hex: string) => hex.match(/.{1,8}/g)?.join(' ') ?? hex;
+
+export function KeyList({ pinned, imported, unreadable, onImport, onRemove }: KeyListProps) {
   const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState<TrustedKey | null>(null);
+  const fail = (e: unknown) => setError((e as Error).message);
   return (
     <section class="keys" aria-labelledby="keys-heading">
       <h2 id="keys-heading">Trusted signing keys</h2>
@@ -33,14 +42,14 @@ export function KeyList({ pinned, session, onAdd, onRemove }: KeyListProps) {
             <span class="muted">(pinned in this build)</span>
           </li>
         ))}
-        {session.map((k) => (
+        {imported.map((k) => (
           <li key={k.fingerprint}>
             <strong>{k.name}</strong> · {TYPE_LABEL[k.type]} · <span class="mono">{k.keyId}</span>{' '}
-            <span class="muted">(this session)</span>{' '}
+            <span class="muted">(imported on this phone)</span>{' '}
             <button
               type="button"
               class="link"
-              onClick={() => onRemove(k)}
+              onClick={() => void onRemove(k).catch(fail)}
               aria-label={`Remove key ${k.name}`}
             >
               remove
@@ -48,26 +57,56 @@ export function KeyList({ pinned, session, onAdd, onRemove }: KeyListProps) {
           </li>
         ))}
       </ul>
-      <label class="button secondary">
-        Add a public key for this session
-        <input
-          type="file"
-          accept=".pem,.der,.pub,.key"
-          onChange={(e) => {
-            const input = e.currentTarget;
-            const file = input.files?.[0];
-            input.value = '';
-            if (!file) return;
-            readKeyFile(file).then(
-              (k) => {
-                setError(null);
-                onAdd(k);
-              },
-              (err: unknown) => setError(`${file.name}: ${(err as Error).message}`),
-            );
-          }}
-        />
-      </label>
+      {unreadable > 0 && (
+        <p class="error">
+          {unreadable} stored key{unreadable > 1 ? 's' : ''} could not be read back and{' '}
+          {unreadable > 1 ? 'are' : 'is'} not trusted; import again if needed.
+        </p>
+      )}
+      {pending ? (
+        <div class="banner" role="region" aria-label="Confirm key">
+          <p>
+            Trust <strong>{pending.name}</strong> ({TYPE_LABEL[pending.type]}) to sign firmware on
+            this phone? Compare the fingerprint with the one your firmware team gave you:
+          </p>
+          <p class="mono">SHA256:{grouped(pending.fingerprint)}</p>
+          <button
+            type="button"
+            class="button"
+            onClick={() => {
+              const key = pending;
+              setPending(null);
+              void onImport(key).catch(fail);
+            }}
+          >
+            Trust this key
+          </button>{' '}
+          <button type="button" class="button secondary" onClick={() => setPending(null)}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <label class="button secondary">
+          Import a public key
+          <input
+            type="file"
+            accept=".pem,.der,.pub,.key"
+            onChange={(e) => {
+              const input = e.currentTarget;
+              const file = input.files?.[0];
+              input.value = '';
+              if (!file) return;
+              readKeyFile(file).then(
+                (k) => {
+                  setError(null);
+                  setPending(k);
+                },
+                (err: unknown) => setError(`${file.name}: ${(err as Error).message}`),
+              );
+            }}
+          />
+        </label>
+      )}
       {error && (
         <p class="error" role="alert">
           {error}

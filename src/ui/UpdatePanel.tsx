@@ -10,7 +10,6 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ConnectedDevice } from '../app/device-link.ts';
 import { explainFailure } from '../app/explain.ts';
 import type { CheckedImage } from '../app/image-check.ts';
-import { countUpdatedDevice, devicesThisShift } from '../app/shift-counter.ts';
 import type { TrustedKey } from '../core/keys/index.ts';
 import type { UpdateCheckpoint, UpdateEvent, UpdateOutcome } from '../core/update/index.ts';
 import { ThroughputChart } from './ThroughputChart.tsx';
@@ -30,6 +29,10 @@ export interface UpdatePanelProps {
   readonly onNext: () => void;
   /** An update ended (either way): the device card should be read again. */
   readonly onEnded: () => void;
+  /** Successful updates today (from the update log). */
+  readonly shift: number;
+  /** Recorded with the attempt in the update log (e.g. an expired feed used anyway). */
+  readonly note: string | null;
 }
 
 const PHASES: Record<string, string> = {
@@ -45,7 +48,7 @@ const PHASES: Record<string, string> = {
 const kb = (n: number) => (n / 1000).toFixed(1);
 
 export function UpdatePanel(props: UpdatePanelProps) {
-  const { device, image, keys, onRunning, onNext, onEnded } = props;
+  const { device, image, keys, onRunning, onNext, onEnded, shift, note } = props;
   const [running, setRunning] = useState(false);
   const [phase, setPhase] = useState<{ phase: string; detail: string } | null>(null);
   const [progress, setProgress] = useState<Progress | null>(null);
@@ -53,7 +56,7 @@ export function UpdatePanel(props: UpdatePanelProps) {
   const [warnings, setWarnings] = useState<string[]>([]);
   const [ended, setEnded] = useState<Ended | null>(null);
   const [saved, setSaved] = useState<UpdateCheckpoint | null>(null);
-  const [shift, setShift] = useState(devicesThisShift);
+  const [logError, setLogError] = useState<string | null>(null);
   const abort = useRef<AbortController | null>(null);
   const lastSample = useRef(0);
 
@@ -105,14 +108,20 @@ export function UpdatePanel(props: UpdatePanelProps) {
     };
     try {
       const { updateDevice } = await import('../app/update-run.ts');
+      setLogError(null);
       const outcome = await updateDevice(device, image.bytes, keys, {
+        image: {
+          version: verdict?.versionText ?? '',
+          imageHash: verdict?.imageHash ?? '',
+        },
+        note,
+        onLogError: (e) => setLogError((e as Error).message),
         signal: controller.signal,
         onEvent,
       });
       const version = verdict?.versionText ?? '';
       setEnded({ ok: true, outcome, version });
       setSaved(null);
-      if (outcome === 'updated') setShift(countUpdatedDevice());
     } catch (e) {
       const error = e as { code?: string; message?: string };
       setEnded({ ok: false, code: error.code ?? 'internal', message: error.message ?? String(e) });
@@ -216,6 +225,11 @@ export function UpdatePanel(props: UpdatePanelProps) {
           </div>
         )}
       </div>
+      {logError && (
+        <p class="error" role="alert">
+          Not recorded in the update log: {logError}
+        </p>
+      )}
       {ended && !running && (
         <button type="button" class="button secondary" onClick={onNext}>
           Update next device

@@ -116,10 +116,39 @@ describe.skipIf(!hasChromium)('verification page in Chromium', () => {
   });
 
   it('refuses a key file that is not a key, with an alert', async () => {
-    await page.getByLabel('Add a public key for this session').setInputFiles(SAMPLE);
+    await page.getByLabel('Import a public key').setInputFiles(SAMPLE);
     await expect
       .poll(() => page.getByRole('alert').innerText())
       .toMatch(/demo-app-1\.0\.0\.bin: .*not a PEM or DER key/);
+  });
+
+  it('imports a public key only once confirmed, keeps it across reloads, removes it', async () => {
+    const pem = join(tmp, 'team-key.pub.pem');
+    writeFileSync(
+      pem,
+      '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAnojFac2E81fLlYyuDvF5Pr1ZtDXmYuGAI+p9uHuXuyA=\n-----END PUBLIC KEY-----\n',
+    );
+    const keys = page.getByRole('region', { name: 'Trusted signing keys' });
+    const confirm = page.getByRole('region', { name: 'Confirm key' });
+    await page.getByLabel('Import a public key').setInputFiles(pem);
+    await expect
+      .poll(() => confirm.innerText())
+      .toMatch(/Trust team-key \(Ed25519\)[\s\S]*SHA256:bbccfb3c ee6759df/);
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    expect(await keys.innerText()).not.toMatch(/team-key/);
+
+    await page.getByLabel('Import a public key').setInputFiles(pem);
+    await confirm.getByRole('button', { name: 'Trust this key' }).click();
+    await expect.poll(() => keys.innerText()).toMatch(/team-key · Ed25519 · bbccfb3c/);
+    await page.reload();
+    await expect
+      .poll(() => keys.innerText())
+      .toMatch(/team-key · Ed25519 · bbccfb3c \(imported on this phone\)/);
+    await page.getByRole('button', { name: 'Remove key team-key' }).click();
+    await expect.poll(() => keys.innerText()).not.toMatch(/team-key/);
+    await page.reload();
+    await expect.poll(() => keys.getByRole('listitem').count()).toBe(1);
+    expect(await keys.innerText()).not.toMatch(/team-key/);
   });
 
   describe.skipIf(!hasMcubootVectors)('with MCUboot vectors and a session key', () => {
@@ -134,8 +163,12 @@ describe.skipIf(!hasChromium)('verification page in Chromium', () => {
         .poll(() => result().innerText())
         .toMatch(/Not genuine[\s\S]*(wrong-key|unknown-key)/);
       await page
-        .getByLabel('Add a public key for this session')
+        .getByLabel('Import a public key')
         .setInputFiles(join(MCUBOOT_DIR, `keys/${key}.pub.pem`));
+      // Shown in full first; trusted only once confirmed.
+      const confirm = page.getByRole('region', { name: 'Confirm key' });
+      await expect.poll(() => confirm.innerText()).toMatch(/SHA256:[0-9a-f]{8} /);
+      await confirm.getByRole('button', { name: 'Trust this key' }).click();
       await expect
         .poll(() => page.getByRole('region', { name: 'Trusted signing keys' }).innerText())
         .toMatch(new RegExp(`${key} ·`));
@@ -150,8 +183,9 @@ describe.skipIf(!hasChromium)('verification page in Chromium', () => {
 
     it('a bad RSA-3072 signature is refused in the browser too', async () => {
       await page
-        .getByLabel('Add a public key for this session')
+        .getByLabel('Import a public key')
         .setInputFiles(join(MCUBOOT_DIR, 'keys/root-rsa-3072.pub.pem'));
+      await page.getByRole('button', { name: 'Trust this key' }).click();
       await pick(join(MCUBOOT_DIR, 'invalid/sig-flip-rsa3072.bin'));
       await expect.poll(() => result().innerText()).toMatch(/bad-signature/);
     });

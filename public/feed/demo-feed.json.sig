@@ -1,0 +1,1 @@
+hFkYjF7hwSySDHzMLQ0/DMzXk+vN7cgjSSiggBnpkwGfo1f0A+82p+bXqxbxnKWGEKgZfxBGMwsBHXh59escDg==
