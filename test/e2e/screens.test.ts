@@ -84,5 +84,15 @@ describe.skipIf(!hasChromium)('screens at phone size', () => {
     const ok = page.getByRole('status', { name: 'App update' }).getByRole('button', { name: 'OK' });
     if (await ok.count()) await ok.click();
     await screen('6-result');
+
+    // The release feed (checked, the device's release proposed) and the update log.
+    await page.getByRole('button', { name: 'Check for updates' }).click();
+    await expect
+      .poll(() => page.getByRole('status', { name: 'Feed status' }).innerText())
+      .toMatch(/Feed #2/);
+    await expect
+      .poll(() => page.getByRole('table', { name: 'Update attempts' }).innerText())
+      .toMatch(/updated/);
+    await screen('7-releases-and-log');
   });
 });
