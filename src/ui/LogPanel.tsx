@@ -6,7 +6,8 @@
  */
 import { useState } from 'preact/hooks';
 import type { LogSyncState, LogView } from '../app/update-log.ts';
-import { filterEntries, type LogResult } from '../core/log/index.ts';
+import { filterEntries } from '../core/log/filter.ts';
+import type { LogResult } from '../core/log/index.ts';
 
 export interface LogPanelProps {
   readonly log: LogView | null;
