@@ -256,4 +256,57 @@ describe.skipIf(!hasChromium)('release feed, offline cache and update log in Chr
       .poll(() => feedPanel().getByRole('alert').innerText())
       .toMatch(/not signed by a trusted feed key, or altered/);
   });
+  it('syncs the log to a configured endpoint through CORS, retrying after a failure, each entry once', async () => {
+    const received: { id: string; seq: number }[] = [];
+    let posts = 0;
+    const sink = createServer((req, res) => {
+      const cors = {
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'POST',
+        'access-control-allow-headers': 'content-type, idempotency-key',
+      };
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, cors);
+        res.end();
+        return;
+      }
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        posts++;
+        if (posts === 1) {
+          res.writeHead(503, cors); // the first attempt fails: retried with back-off
+          res.end();
+          return;
+        }
+        const batch = JSON.parse(body) as { entries: { id: string; seq: number }[] };
+        for (const e of batch.entries)
+          if (!received.some((r) => r.id === e.id)) received.push({ id: e.id, seq: e.seq });
+        res.writeHead(200, cors);
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    const address = sink.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      await open();
+      const log = page.getByRole('region', { name: 'Update log' });
+      await log.getByText('Sync address', { exact: true }).click();
+      await page
+        .getByRole('textbox', { name: 'Sync address' })
+        .fill(`http://127.0.0.1:${port}/log`);
+      await log.getByRole('button', { name: 'Save' }).click();
+      await connectDemo();
+      await page.getByRole('button', { name: 'Try the demo sample' }).click();
+      await updateTo('1.0.0+0');
+      await expect
+        .poll(() => page.getByRole('status', { name: 'Log sync' }).innerText(), { timeout: 20_000 })
+        .toMatch(/1 sent, 0 waiting; up to date/);
+      expect(received).toEqual([{ id: expect.any(String) as string, seq: 1 }]);
+      expect(posts).toBeGreaterThanOrEqual(2);
+    } finally {
+      await new Promise<void>((resolve) => sink.close(() => resolve()));
+    }
+  });
 });
