@@ -69,13 +69,19 @@ export async function updateDevice(
   options: PageUpdateOptions,
 ): Promise<UpdateOutcome> {
   const started = Date.now();
-  const tally = { first: null as number | null, last: 0, resumes: 0 };
+  // Where this attempt's upload began (0, or the device's offset when taking one up).
+  const tally = { start: null as number | null, last: 0, resumes: 0 };
   const onEvent = (e: UpdateEvent) => {
     if (e.type === 'progress') {
-      tally.first ??= e.bytes;
+      tally.start ??= 0;
       tally.last = e.bytes;
-    } else if (e.type === 'phase' && e.phase === 'upload' && e.detail.startsWith('resuming')) {
-      tally.resumes++;
+    } else if (e.type === 'phase' && e.phase === 'upload') {
+      // Said before the first byte goes when the device still holds an earlier part.
+      const resumed = /^resuming at byte (\d+)/.exec(e.detail);
+      if (resumed) {
+        tally.start ??= Number(resumed[1]);
+        tally.resumes++;
+      }
     }
     options.onEvent(e);
   };
@@ -102,7 +108,7 @@ export async function updateDevice(
       imageHash: options.image.imageHash,
       transport: device.choice.kind === 'demo' ? 'demo' : device.choice.kind,
       // Bytes the device confirmed in this attempt (a resumed upload counts from where it went on).
-      bytes: Math.max(0, tally.last - (tally.first ?? tally.last)),
+      bytes: Math.max(0, tally.last - (tally.start ?? tally.last)),
       durationMs: Date.now() - started,
       resumes: tally.resumes,
       result,
