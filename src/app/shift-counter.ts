@@ -39,11 +39,18 @@ function parse(raw: string | null): Record<string, unknown> | null {
 export function carriedCount(storage: ShiftStorage | undefined, now: number): number {
   if (!storage) return 0;
   try {
-    const legacy = parse(storage.getItem(LEGACY_KEY));
-    if (legacy) {
-      const count = legacy['count'];
-      if (legacy['day'] === today(now) && Number.isSafeInteger(count) && (count as number) > 0) {
-        storage.setItem(KEY, JSON.stringify({ schema: 1, day: legacy['day'], carried: count }));
+    const raw = storage.getItem(LEGACY_KEY);
+    if (raw !== null) {
+      // Anything else under the old key (not JSON, another day) is dropped.
+      const legacy = parse(raw);
+      const count = legacy?.['count'];
+      if (legacy?.['day'] === today(now) && Number.isSafeInteger(count) && (count as number) > 0) {
+        try {
+          storage.setItem(KEY, JSON.stringify({ schema: 1, day: legacy['day'], carried: count }));
+        } catch {
+          // Storage full: keep the old record (migrated on a later read) and still count it.
+          return count as number;
+        }
       }
       storage.removeItem(LEGACY_KEY);
     }

@@ -8,10 +8,29 @@
  */
 import { createStore, get, type UseStore } from 'idb-keyval';
 import type { FeedTrustState } from '../core/feed/index.ts';
+import { FieldflashError } from '../core/errors.ts';
 import { guardStorage } from './idb-guard.ts';
 import { isCount, isHex, isText, readRecord, type RecordSchema } from './versioned.ts';
 
 export const FEED_DB = 'fieldflash-feed';
+
+/**
+ * The highest feed sequence this phone accepted cannot be read (written by a
+ * newer fieldflash, or damaged): without it rollback cannot be ruled out, so
+ * no feed signed by that key is accepted.
+ */
+export class FeedStateUnreadableError extends FieldflashError {
+  readonly code = 'feed-state-unreadable';
+  constructor(
+    /** Fingerprint of the feed key whose record it is. */
+    readonly signer: string,
+    readonly why: string,
+  ) {
+    super(
+      `This phone's record of the release feeds it accepted cannot be read (${why}), so an older feed cannot be ruled out; no feed is accepted. Update fieldflash to its newest version.`,
+    );
+  }
+}
 
 export interface StoredFeed {
   readonly schema: 1;
@@ -64,8 +83,12 @@ export function idbFeedStateStore(db: UseStore = createStore(FEED_DB, 'feed')): 
   return {
     trust: (signer) =>
       guardStorage('the feed state', async () => {
-        const read = readRecord(await get<unknown>(`trust:${signer}`, db), TRUST);
-        return read.ok ? read.value : null;
+        const raw = await get<unknown>(`trust:${signer}`, db);
+        if (raw === undefined) return null;
+        const read = readRecord(raw, TRUST);
+        // Fail closed: reading an unreadable record as "none seen" would let an old feed back in.
+        if (!read.ok) throw new FeedStateUnreadableError(signer, read.why);
+        return read.value;
       }),
     accept: (signer, state, feed) =>
       guardStorage('the release feed', () =>
