@@ -130,6 +130,12 @@ describe.skipIf(!hasChromium)('verification page in Chromium', () => {
     );
     const keys = page.getByRole('region', { name: 'Trusted signing keys' });
     const confirm = page.getByRole('region', { name: 'Confirm key' });
+    // With the offline-ready card fixed at the bottom, the last controls must stay reachable.
+    await expect
+      .poll(() => page.getByRole('status', { name: 'App update' }).innerText(), {
+        timeout: 15_000,
+      })
+      .toMatch(/works offline/);
     await page.getByLabel('Import a public key').setInputFiles(pem);
     await expect
       .poll(() => confirm.innerText())
