@@ -41,6 +41,9 @@ export function App() {
   const [running, setRunning] = useState(false);
   const platform = usePlatformReport();
   const wakeLock = useRef<{ release(): Promise<void> } | null>(null);
+  /** The image on screen, to check again when the trusted keys change. */
+  const lastImage = useRef<{ file: File; note: string | null } | null>(null);
+  const checks = useRef(0);
   const keys = [...pinned, ...imported.keys];
   const log = useUpdateLog();
 
@@ -50,7 +53,11 @@ export function App() {
 
   async function reloadKeys() {
     const m = await import('../app/imported-keys.ts');
-    setImported(await m.loadImportedKeys().catch(() => ({ keys: [], unreadable: 0 })));
+    const now = await m.loadImportedKeys().catch(() => ({ keys: [], unreadable: 0 }));
+    setImported(now);
+    // The verdict on screen always reflects the keys trusted now.
+    const shown = lastImage.current;
+    if (shown) await check(shown.file, [...pinned, ...now.keys], shown.note);
   }
 
   /** While an update runs: the screen stays on, the device stays connected. */
@@ -76,13 +83,16 @@ export function App() {
     if (fresh) setDevice((now) => (now?.connector === device.connector ? fresh : now));
   }
 
-  async function check(file: File, withKeys = keys) {
+  async function check(file: File, withKeys = keys, note: string | null = null) {
+    lastImage.current = { file, note };
+    const seq = ++checks.current;
     setChecking(file.name);
-    setImageNote(null);
+    setImageNote(note);
     try {
-      setResult(await checkImageFile(file, withKeys));
+      const verdict = await checkImageFile(file, withKeys);
+      if (seq === checks.current) setResult(verdict); // a later check wins, never an older one
     } finally {
-      setChecking(null);
+      if (seq === checks.current) setChecking(null);
     }
   }
 
@@ -119,6 +129,8 @@ export function App() {
           onImage={(image, note) => {
             setResult(image);
             setImageNote(note);
+            if ('bytes' in image)
+              lastImage.current = { file: new File([image.bytes.slice()], image.fileName), note };
           }}
         />
         <div role="status" aria-live="polite" aria-label="Verification result">
