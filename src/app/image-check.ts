@@ -29,7 +29,7 @@ export function pinnedKeys(): TrustedKey[] {
 }
 
 /** The browser's WebCrypto, absent outside secure contexts (then hashing falls back to JS). */
-function subtle(): SubtleCrypto | undefined {
+export function browserSubtle(): SubtleCrypto | undefined {
   return globalThis.isSecureContext ? globalThis.crypto?.subtle : undefined;
 }
 
@@ -40,7 +40,7 @@ export async function checkImageFile(
   const data = new Uint8Array(await file.arrayBuffer());
   try {
     const image = readImageFile(data);
-    const verdict = await verifyImage(image.bytes, keys, { subtle: subtle() });
+    const verdict = await verifyImage(image.bytes, keys, { subtle: browserSubtle() });
     return {
       fileName: file.name,
       fileSize: data.length,

@@ -26,7 +26,13 @@ import {
   ImageNotGenuineError,
   ReleaseMismatchError,
 } from './download-errors.ts';
-import { checkImageFile, type CheckedImage, type UnreadableImage } from './image-check.ts';
+import { httpGet } from './http-get.ts';
+import {
+  browserSubtle,
+  checkImageFile,
+  type CheckedImage,
+  type UnreadableImage,
+} from './image-check.ts';
 
 let defaultCache: FirmwareCache | null = null;
 export const firmwareCache = (): FirmwareCache => (defaultCache ??= idbFirmwareCache());
@@ -77,19 +83,13 @@ export async function makeAvailableOffline(
   o: DownloadOptions = {},
 ): Promise<CachedFirmware> {
   const url = new URL(release.file, feedUrl).href;
-  const get = o.fetch ?? globalThis.fetch.bind(globalThis);
-  let response: Response;
-  try {
-    response = await get(url, o.signal ? { signal: o.signal } : {});
-  } catch (error) {
-    if (o.signal?.aborted) throw error;
-    throw new DownloadError(url, null, { cause: error });
-  }
-  if (!response.ok) throw new DownloadError(url, response.status);
+  const response = await httpGet(url, {
+    ...(o.fetch ? { fetch: o.fetch } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
   const { bytes, sha } = await readBody(response, url, release, o);
   if (sha !== release.sha256) throw new DownloadHashError(url, release.sha256, sha);
-  const subtle = globalThis.isSecureContext ? globalThis.crypto?.subtle : undefined;
-  const verdict = await verifyImage(bytes, keys, { subtle });
+  const verdict = await verifyImage(bytes, keys, { subtle: browserSubtle() });
   if (!verdict.ok) throw new ImageNotGenuineError(verdict.reason, verdict.detail);
   if (!sameVersion(verdict.versionText, release.version))
     throw new ReleaseMismatchError('version', release.version, verdict.versionText);

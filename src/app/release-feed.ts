@@ -10,8 +10,8 @@
 import { FeedExpiredError, verifyFeed, type VerifiedFeed } from '../core/feed/index.ts';
 import { parsePublicKey, trustKey, type TrustedKey } from '../core/keys/index.ts';
 import { idbFeedStateStore, type FeedStateStore } from '../store/feed-state-idb.ts';
-import { DownloadError } from './download-errors.ts';
 import { FEED_KEYS, FEED_URL } from './fieldflash.config.ts';
+import { httpGet } from './http-get.ts';
 
 export interface FeedStatus {
   readonly verified: VerifiedFeed;
@@ -46,47 +46,39 @@ export function defaultFeedUrl(): string {
 }
 
 async function download(url: string, o: FeedOptions): Promise<Uint8Array> {
-  const get = o.fetch ?? globalThis.fetch.bind(globalThis);
-  let response: Response;
-  try {
-    // Always ask the server: a cached copy would hide a newer feed.
-    response = await get(url, { cache: 'no-store', ...(o.signal ? { signal: o.signal } : {}) });
-  } catch (error) {
-    if (o.signal?.aborted) throw error;
-    throw new DownloadError(url, null, { cause: error });
-  }
-  if (!response.ok) throw new DownloadError(url, response.status);
+  // Always ask the server: a cached copy would hide a newer feed.
+  const response = await httpGet(url, { ...o, cache: 'no-store' });
   return new Uint8Array(await response.arrayBuffer());
 }
 
-async function accept(
+/** Verifies a feed against the feed keys and the highest sequence its signer reached here. */
+async function verifyWithState(
   json: Uint8Array,
   signature: Uint8Array,
-  o: FeedOptions & { readonly url: string; readonly fetchedAt: number },
+  o: FeedOptions,
 ): Promise<VerifiedFeed> {
   const keys = o.keys ?? feedKeys();
   const now = o.now ?? Date.now();
-  const store = storeOf(o);
   // Which feed key signed it decides whose sequence counts (a first pass without state).
   const { signer } = verifyFeed(json, signature, keys, null, { now, allowExpired: true });
-  const state = await store.trust(signer.fingerprint);
+  const state = await storeOf(o).trust(signer.fingerprint);
   const allowExpired = o.allowExpired ?? false;
-  const verified = verifyFeed(json, signature, [signer], state, { now, allowExpired });
-  await store.accept(signer.fingerprint, verified.nextState, {
-    schema: 1,
-    url: o.url,
-    json,
-    signature,
-    fetchedAt: o.fetchedAt,
-  });
-  return verified;
+  return verifyFeed(json, signature, [signer], state, { now, allowExpired });
 }
 
 /** Downloads and verifies the feed at `url` (and `url`.sig); remembers it once accepted. */
 export async function checkFeed(url: string, o: FeedOptions = {}): Promise<FeedStatus> {
   const [json, signature] = await Promise.all([download(url, o), download(`${url}.sig`, o)]);
   const fetchedAt = o.now ?? Date.now();
-  const verified = await accept(json, signature, { ...o, url, fetchedAt });
+  const verified = await verifyWithState(json, signature, o);
+  // Remembered only now, after every check passed (never before the rollback check).
+  await storeOf(o).accept(verified.signer.fingerprint, verified.nextState, {
+    schema: 1,
+    url,
+    json,
+    signature,
+    fetchedAt,
+  });
   return { verified, url, fetchedAt, from: 'network', overridden: verified.expired };
 }
 
@@ -99,11 +91,8 @@ export async function savedFeedUrl(o: FeedOptions = {}): Promise<string | null> 
 export async function savedFeed(o: FeedOptions = {}): Promise<FeedStatus | null> {
   const stored = await storeOf(o).lastFeed();
   if (!stored) return null;
-  const verified = await accept(stored.json, stored.signature, {
-    ...o,
-    url: stored.url,
-    fetchedAt: stored.fetchedAt,
-  });
+  // Already the accepted copy: checked again (the clock moved on), nothing to write.
+  const verified = await verifyWithState(stored.json, stored.signature, o);
   return {
     verified,
     url: stored.url,

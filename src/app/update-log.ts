@@ -46,11 +46,12 @@ export interface LogView {
   readonly check: ChainCheck;
 }
 
+const readable = (raw: readonly unknown[]) =>
+  raw.map(parseLogEntry).filter((e): e is LogEntry => e !== null);
+
 export async function readLog(): Promise<LogView> {
   const { entries, head } = await logStore().all();
-  const check = verifyChain(entries, head);
-  const parsed = entries.map(parseLogEntry).filter((e): e is LogEntry => e !== null);
-  return { entries: parsed, check };
+  return { entries: readable(entries), check: verifyChain(entries, head) };
 }
 
 const stamp = () => new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
@@ -58,7 +59,7 @@ const stamp = () => new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
 /** The log as a file the browser saves (CSV for spreadsheets, JSON to verify or import). */
 export async function exportLog(format: 'csv' | 'json'): Promise<{ name: string; text: string }> {
   const { entries, head } = await logStore().all();
-  const parsed = entries.map(parseLogEntry).filter((e): e is LogEntry => e !== null);
+  const parsed = readable(entries);
   const last = parsed.at(-1);
   const text =
     format === 'csv'

@@ -20,6 +20,7 @@ import { idbCheckpointStore } from '../store/checkpoints-idb.ts';
 import { memoryCheckpointStore } from '../store/checkpoints-memory.ts';
 import type { LogResult } from '../core/log/index.ts';
 import type { ConnectedDevice } from './device-link.ts';
+import { browserSubtle } from './image-check.ts';
 import { recordAttempt } from './update-log.ts';
 
 let idb: CheckpointStore | null = null;
@@ -124,7 +125,7 @@ function runEngine(
   keys: readonly TrustedKey[],
   options: PageUpdateOptions,
 ): Promise<UpdateOutcome> {
-  const subtle = globalThis.isSecureContext ? globalThis.crypto?.subtle : undefined;
+  const subtle = browserSubtle();
   return runUpdate(
     device.connector,
     bytes,
